@@ -1,0 +1,3 @@
+from adviser_analytics.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,65 @@
+"""Who is who: profile URL normalisation and person keys.
+
+A person is keyed by the normalised profile URL when one is known, else by ``name:`` and the
+case-folded display name. Connections.csv percent-encodes non-ASCII slugs while messages.csv
+writes them raw, so URLs are percent-decoded before comparison.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import unquote
+
+import pandas as pd
+
+_SCHEME = re.compile(r"^(?:https?://)?", re.IGNORECASE)
+_HOST = re.compile(r"^(?:[a-z]{2,3}\.|www\.)?linkedin\.com", re.IGNORECASE)
+_SPACES = re.compile(r"\s+")
+
+
+def normalise_url(url: object) -> str | None:
+    """``https://www.linkedin.com/in/<slug>``: decoded, lower-case, no query, no trailing ``/``."""
+    if url is None or url is pd.NA or (isinstance(url, float) and url != url):
+        return None
+    text = str(url).strip()
+    if not text or not re.search(r"linkedin\.com", text, re.IGNORECASE):
+        return None
+    text = unquote(text).strip().lower()
+    text = _SCHEME.sub("", text, count=1)
+    text = _HOST.sub("www.linkedin.com", text, count=1)
+    text = re.split(r"[?#]", text, maxsplit=1)[0].rstrip("/")
+    return "https://" + text
+
+
+def normalise_urls(urls: pd.Series) -> pd.Series:
+    """Vectorised :func:`normalise_url` (maps each distinct value once)."""
+    uniques = pd.unique(urls.dropna())
+    mapping = {u: normalise_url(u) for u in uniques}
+    return urls.map(mapping).astype("string")
+
+
+def name_key(name: object) -> str | None:
+    """A display name folded for matching: NFKC, trimmed, single spaces, case-folded."""
+    if name is None or name is pd.NA or (isinstance(name, float) and name != name):
+        return None
+    text = _SPACES.sub(" ", unicodedata.normalize("NFKC", str(name))).strip().casefold()
+    return text or None
+
+
+def person_key(url: object, name: object) -> str | None:
+    """The key of a person: normalised URL, else ``name:<folded name>``, else ``None``."""
+    normalised = normalise_url(url)
+    if normalised:
+        return normalised
+    folded = name_key(name)
+    return f"name:{folded}" if folded else None
+
+
+def person_keys(urls: pd.Series, names: pd.Series) -> pd.Series:
+    """Vectorised :func:`person_key` over two aligned Series."""
+    by_url = normalise_urls(urls)
+    name_uniques = pd.unique(names.dropna())
+    folded = names.map({n: name_key(n) for n in name_uniques})
+    by_name = ("name:" + folded.astype("string")).where(folded.notna())
+    return by_url.fillna(by_name).astype("string")
