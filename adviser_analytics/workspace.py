@@ -142,6 +142,14 @@ MIGRATIONS: list[str] = [
         code TEXT NOT NULL UNIQUE
     );
     """,
+    # v2: erasure requests are remembered (as digests, not names) so that re-ingesting an
+    # old export does not bring an erased person back.
+    """
+    CREATE TABLE erasures(
+        key_digest TEXT PRIMARY KEY,
+        erased_at TEXT NOT NULL
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -384,6 +392,13 @@ class Workspace:
             "SELECT yaml FROM policies ORDER BY policy_id DESC LIMIT 1"
         ).fetchone()
         return row[0] if row else None
+
+    def policy(self):
+        """The stored policy as a :class:`~adviser_analytics.policy.Policy`, or ``None``."""
+        from adviser_analytics.policy import load_policy
+
+        text = self.policy_text()
+        return load_policy(text, file="the stored policy") if text else None
 
     def set_policy_text(self, text: str) -> None:
         with self.transaction():

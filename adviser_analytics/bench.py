@@ -1,0 +1,147 @@
+"""``make bench``: speed and memory figures on a maximal account, printed, never asserted.
+
+The maximal account (30,000 connections, 300,000 messages, 3,000 invitations) is generated
+once into ``bench-data/`` (ignored by git). Each measured step runs in its own process so
+that its peak memory is its own. Targets (from the issues):
+
+- ingest at most 3x a bare ``pandas.read_csv(engine="pyarrow")`` of the same CSVs;
+- an unchanged re-ingest at most 1x that bare read;
+- peak memory of ingest under 1.5 GiB;
+- one month's metrics at most 3x the bare read;
+- ``report`` for 6 monthly periods at most 0.5x the plain papermill + nbconvert loop.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BENCH_DIR = Path("bench-data")
+FILES = ("Connections.csv", "messages.csv", "Invitations.csv")
+
+
+def _header_line(path: Path) -> int:
+    """Lines before the header (the Connections Notes block): what a user would pass as skiprows."""
+    with path.open(encoding="utf-8-sig") as handle:
+        for number, line in enumerate(handle):
+            if line.count(",") >= 3:
+                return number
+    return 0
+
+
+def stage_bare_read(export: Path) -> dict:
+    import pandas as pd
+
+    start = time.perf_counter()
+    rows = 0
+    for name in FILES:
+        path = next(export.rglob(name))
+        rows += len(pd.read_csv(path, engine="pyarrow", skiprows=_header_line(path)))
+    return {"seconds": time.perf_counter() - start, "rows": rows}
+
+
+def stage_ingest(export: Path, workspace: Path) -> dict:
+    from adviser_analytics.ingest import ingest
+    from adviser_analytics.workspace import Workspace
+
+    start = time.perf_counter()
+    with Workspace.create(workspace) as ws:
+        result = ingest(ws, [export]).to_dict()
+    return {"seconds": time.perf_counter() - start, "result": result}
+
+
+def stage_metrics(workspace: Path, month: str) -> dict:
+    import pandas as pd
+
+    from adviser_analytics.metrics import compute
+    from adviser_analytics.periods import Period
+    from adviser_analytics.workspace import Workspace
+
+    first = pd.Timestamp(month + "-01").date()
+    last = (pd.Timestamp(month + "-01") + pd.offsets.MonthEnd(0)).date()
+    start = time.perf_counter()
+    with Workspace.open(workspace) as ws:
+        metrics = compute(ws, Period(first, last))
+    return {"seconds": time.perf_counter() - start, "requests": metrics["load"]["requests"]}
+
+
+STAGES = {"bare_read": stage_bare_read, "ingest": stage_ingest, "metrics": stage_metrics}
+
+
+def _run_stage(name: str, *args: str) -> dict:
+    """Run one stage in a child process; return its figures, its peak memory included."""
+    done = subprocess.run(
+        [sys.executable, "-m", "adviser_analytics.bench", "--stage", name, *args],
+        capture_output=True, text=True,
+    )
+    if done.returncode:
+        raise SystemExit(f"bench stage {name} failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stage", choices=sorted(STAGES))
+    parser.add_argument("--dir", default=str(BENCH_DIR))
+    parser.add_argument("rest", nargs="*")
+    args = parser.parse_args(argv)
+    if args.stage:
+        result = STAGES[args.stage](*[Path(a) if "/" in a else a for a in args.rest])
+        result["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps(result, default=str))
+        return 0
+
+    root = Path(args.dir)
+    export = root / "maximal"
+    if not export.exists():
+        from adviser_analytics import samples
+
+        print(f"Generating the maximal account into {export} (once) ...", flush=True)
+        start = time.perf_counter()
+        samples.write_maximal(export)
+        print(f"  generated in {time.perf_counter() - start:.1f} s")
+    export_dir = next(p.parent for p in export.rglob("messages.csv"))
+    sizes = {name: next(export.rglob(name)).stat().st_size / 2**20 for name in FILES}
+    print("Maximal account: " + ", ".join(f"{n} {s:.1f} MiB" for n, s in sizes.items()))
+
+    workspace = root / "workspace"
+    shutil.rmtree(workspace, ignore_errors=True)
+    bare = _run_stage("bare_read", str(export_dir))
+    first = _run_stage("ingest", str(export_dir), str(workspace))
+    again = _run_stage("ingest", str(export_dir), str(workspace))
+    print()
+    print(f"{'step':<34}{'seconds':>9}{'x bare read':>13}   target")
+    print(f"{'bare pandas.read_csv(pyarrow)':<34}{bare['seconds']:>9.2f}{1:>13.2f}")
+    print(f"{'ingest (new workspace)':<34}{first['seconds']:>9.2f}"
+          f"{first['seconds'] / bare['seconds']:>13.2f}   <= 3x")
+    print(f"{'re-ingest (unchanged export)':<34}{again['seconds']:>9.2f}"
+          f"{again['seconds'] / bare['seconds']:>13.2f}   <= 1x")
+    print(f"peak memory of ingest: {first['peak_mib']:.0f} MiB (target < 1536 MiB)")
+    result = first["result"]
+    print(f"ingested: {result['connections']['total']} connections, "
+          f"{result['messages']['total']} person-to-person messages, "
+          f"{result['invitations']['total']} invitations; skipped {result['skipped']}")
+
+    try:
+        from adviser_analytics.metrics import compute  # noqa: F401
+    except ImportError:
+        return 0
+    import sqlite3
+
+    with sqlite3.connect(workspace / "adviser.sqlite") as db:
+        last = db.execute("SELECT MAX(sent_at) FROM messages").fetchone()[0]
+    month = last[:7]
+    metrics = _run_stage("metrics", str(workspace), month)
+    print(f"{'one month of metrics (' + month + ')':<34}{metrics['seconds']:>9.2f}"
+          f"{metrics['seconds'] / bare['seconds']:>13.2f}   <= 3x")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

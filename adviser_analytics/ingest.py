@@ -1,0 +1,522 @@
+"""Ingest: turn a read export into workspace rows, merging with what is already there.
+
+Definitions implemented here (see ``domain.md`` and ``linkedin-export-format.md``):
+
+- The **owner** is the person named in Profile.csv; their profile URL is the sender URL
+  most often written beside that name. Without Profile.csv, the owner is the participant
+  present in the most conversations.
+- A message is **outbound** when the owner sent it (the ``Direction`` column where the export
+  has one, else the sender's URL, else the sender's name).
+- Exports before 2021 have no conversation id: a conversation is rebuilt as the owner plus one
+  counterpart (``legacy:<counterpart>``).
+- A row is **person-to-person** unless it is one of (first match wins): ``redacted`` (all empty
+  but the date), ``draft``, ``spam_folder``, ``sponsored`` (sponsored title, ``%FIRSTNAME%``
+  placeholders, company mail without a profile), ``hidden_member`` (``LinkedIn Member`` without
+  a URL), ``system`` (``Message request accepted`` and the like). AI-coach files are counted as
+  ``coach`` and not stored. Connections rows without a person are ``blank_person``.
+- Rows are merged by natural keys; each keeps the export dates on which it was first and last
+  seen, so a re-ingest adds nothing and an older export adds only what was missing.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from adviser_analytics.errors import WorkspaceError
+from adviser_analytics.export import ExportContents, export_fingerprint, read_export
+from adviser_analytics.people import name_key, normalise_urls, person_keys
+from adviser_analytics.privacy import strip_html
+from adviser_analytics.workspace import Owner, Workspace, utc_now
+
+HIDDEN_MEMBER = "linkedin member"
+SPONSORED_TITLE = "sponsored conversation"
+_PLACEHOLDER = r"%[A-Z][A-Z_]*%"
+_SYSTEM = (
+    r"(?:Message request accepted\.?"
+    r"|.{1,100} left the conversation\.?"
+    r"|.{1,100} added .{1,300} to the conversation\.?"
+    r"|.{1,100} removed .{1,300} from the conversation\.?"
+    r"|.{1,100} changed the conversation title to .{0,300})"
+)
+_HTML_START = r"^\s*<(?:p|div|span|br|a|ul|ol|li|strong|em|b|i|h[1-6])\b"
+SKIP_REASONS = (
+    "blank_person", "redacted", "draft", "spam_folder", "sponsored", "hidden_member", "system",
+    "coach",
+)
+
+
+@dataclass
+class IngestResult:
+    """What one ``ingest`` command did, in the contract's ``ingest --json`` shape."""
+
+    snapshots_added: int = 0
+    added: Counter = field(default_factory=Counter)
+    totals: dict = field(default_factory=dict)
+    skipped: Counter = field(default_factory=Counter)
+    exports: list = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "snapshots_added": self.snapshots_added,
+            **{
+                kind: {"added": self.added[kind], "total": self.totals.get(kind, 0)}
+                for kind in ("connections", "messages", "invitations")
+            },
+            "skipped": {reason: self.skipped[reason] for reason in SKIP_REASONS
+                        if self.skipped[reason]},
+            "exports": self.exports,
+        }
+
+
+# ---------------------------------------------------------------------- pure preparation
+def _text(series: pd.Series) -> pd.Series:
+    return series.astype("string")
+
+
+def _iso_seconds(times: pd.Series) -> pd.Series:
+    """UTC timestamps as ``YYYY-MM-DDTHH:MM:SSZ`` text (vectorised)."""
+    values = times.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[s]")
+    text = np.char.add(np.datetime_as_string(values, unit="s"), "Z")
+    return pd.Series(text, index=times.index, dtype="string").where(times.notna())
+
+
+def _iso_dates(times: pd.Series) -> pd.Series:
+    values = times.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[D]")
+    return pd.Series(np.datetime_as_string(values, unit="D"), index=times.index,
+                     dtype="string").where(times.notna())
+
+
+def _name_keys(names: pd.Series) -> pd.Series:
+    uniques = pd.unique(names.dropna())
+    return names.map({n: name_key(n) for n in uniques}).astype("string")
+
+
+def find_owner(contents: ExportContents, known: Owner | None = None) -> Owner:
+    """The account holder of an export (see the module docstring)."""
+    messages = contents.messages
+    name = contents.owner_name or (known.name if known else None)
+    url = None
+    if len(messages) and messages["sender_url"].notna().any():
+        with_url = messages[messages["sender_url"].notna()]
+        urls = normalise_urls(with_url["sender_url"])
+        if name:
+            same_name = _name_keys(with_url["sender_name"]) == name_key(name)
+            candidates = urls[same_name.fillna(False)]
+            if len(candidates):
+                url = candidates.mode().iloc[0]
+        if url is None:
+            per_conversation = (
+                pd.DataFrame({"c": with_url["conversation_id"], "u": urls})
+                .dropna().drop_duplicates()["u"].value_counts()
+            )
+            if len(per_conversation):
+                url = per_conversation.index[0]
+                if not name:
+                    names = with_url.loc[urls == url, "sender_name"].dropna()
+                    name = names.mode().iloc[0] if len(names) else None
+    if not name and len(messages):
+        if messages["direction_raw"].notna().any():
+            outgoing = messages.loc[messages["direction_raw"] == "OUTGOING", "sender_name"].dropna()
+            name = outgoing.mode().iloc[0] if len(outgoing) else None
+        if not name:
+            senders = messages["sender_name"].dropna()
+            name = senders.mode().iloc[0] if len(senders) else None
+    if url is None and known and known.profile_url and name and known.name and \
+            name_key(name) == name_key(known.name):
+        url = known.profile_url
+    return Owner(name, url)
+
+
+def check_same_owner(found: Owner, known: Owner, source: str) -> None:
+    """Refuse an export that belongs to another account than the workspace's."""
+    if not (known.name or known.profile_url):
+        return
+    if found.profile_url and known.profile_url:
+        same = found.profile_url == known.profile_url
+    elif found.name and known.name:
+        same = name_key(found.name) == name_key(known.name)
+    else:
+        same = True
+    if not same:
+        raise WorkspaceError(
+            f"this export belongs to {found.name or found.profile_url}, but the workspace "
+            f"holds the exports of {known.name or known.profile_url}",
+            file=source,
+            what_to_do="use a separate --workspace for each LinkedIn account",
+        )
+
+
+def prepare_connections(connections: pd.DataFrame, export_date: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """People rows from Connections.csv, and the blank-person rows counted by date."""
+    first = _text(connections["first_name"]).fillna("")
+    last = _text(connections["last_name"]).fillna("")
+    name = (first + " " + last).str.strip().replace("", pd.NA)
+    blank = name.isna() & connections["profile_url"].isna()
+    keys = person_keys(connections["profile_url"], name)
+    people = pd.DataFrame({
+        "person_key": keys,
+        "name": name,
+        "profile_url": normalise_urls(connections["profile_url"]),
+        "company": _text(connections["company"]),
+        "position": _text(connections["position"]),
+        "email": _text(connections["email"]),
+        "connected_on": _iso_dates(connections["connected_on"]),
+        "seen_on": export_date,
+    })[~blank].drop_duplicates("person_key", keep="first")
+    blanks = (
+        pd.DataFrame({"connected_on": _iso_dates(connections["connected_on"])[blank]})
+        .fillna({"connected_on": ""})
+        .groupby("connected_on").size().rename("rows").reset_index()
+    )
+    return people, blanks
+
+
+def prepare_messages(messages: pd.DataFrame, owner: Owner, export_date: str) -> pd.DataFrame:
+    """Messages with sender key, direction, conversation, counterpart and exclusion reason."""
+    m = messages
+    sender_name = _text(m["sender_name"])
+    sender_key = person_keys(m["sender_url"], sender_name)
+    owner_key = owner.key
+    has_urls = bool(m["sender_url"].notna().any())
+
+    if m["direction_raw"].notna().any():
+        outbound = (m["direction_raw"] == "OUTGOING").fillna(False)
+        outbound |= m["direction_raw"].isna() & (_name_keys(sender_name) == name_key(owner.name)).fillna(False)
+    elif owner.profile_url:
+        outbound = (sender_key == owner.profile_url).fillna(False)
+        outbound |= m["sender_url"].isna() & (_name_keys(sender_name) == name_key(owner.name)).fillna(False)
+    else:
+        outbound = (_name_keys(sender_name) == name_key(owner.name)).fillna(False)
+    outbound = outbound.astype(bool)
+
+    # Conversations: LinkedIn's id, else (pre-2021) the owner plus one counterpart.
+    conversation = _text(m["conversation_id"])
+    legacy = conversation.isna() & m["direction_raw"].notna()
+    if legacy.any():
+        other = sender_name.where(~outbound, _text(m["to_names"]))
+        conversation = conversation.mask(legacy, "legacy:" + _name_keys(other).fillna("unknown"))
+    conversation = conversation.fillna("(no conversation)")
+
+    # Exclusion reasons, first match wins.
+    title = _text(m["conversation_title"]).str.casefold()
+    folder = _text(m["folder"]).str.upper()
+    content_raw = _text(m["content"])
+    text_columns = ["conversation_id", "conversation_title", "sender_name", "sender_url",
+                    "to_names", "recipient_urls", "subject", "content", "folder"]
+    redacted = m[text_columns].isna().all(axis=1)
+    draft = m["is_draft"].fillna(False).astype(bool) | folder.isna()
+    spam = (folder == "SPAM").fillna(False)
+    hidden = (sender_name.str.casefold() == HIDDEN_MEMBER).fillna(False) & m["sender_url"].isna()
+    company_mail = (
+        has_urls & m["sender_url"].isna() & sender_name.notna() & ~hidden & ~outbound
+    )
+    sponsored = (
+        (title == SPONSORED_TITLE).fillna(False)
+        | content_raw.str.contains(_PLACEHOLDER, regex=True).fillna(False)
+        | company_mail
+    )
+    short = content_raw.str.len().fillna(0) < 500
+    system = short & content_raw.str.strip().str.fullmatch(_SYSTEM, case=False).fillna(False)
+    exclusion = pd.Series(
+        np.select(
+            [redacted, draft, spam, sponsored, hidden, system],
+            ["redacted", "draft", "spam_folder", "sponsored", "hidden_member", "system"],
+            default="",
+        ),
+        index=m.index, dtype="string",
+    ).replace("", pd.NA)
+
+    content = _clean_content(content_raw)
+    sent_at = _iso_seconds(m["sent_at"])
+    sender = sender_key.fillna("")
+
+    # The counterpart: the sender of inbound messages; for the owner's messages, the
+    # conversation's first other sender, else its first recipient.
+    first_other = (
+        pd.DataFrame({"c": conversation, "k": sender_key})[~outbound & sender_key.notna()]
+        .drop_duplicates("c").set_index("c")["k"]
+    )
+    recipients = _text(m["recipient_urls"]).str.split(r"\s*[,;]\s*", n=1, regex=True).str[0]
+    first_recipient = person_keys(recipients, _text(m["to_names"]))
+    counterpart = sender_key.where(~outbound, conversation.map(first_other))
+    counterpart = counterpart.where(~outbound | counterpart.notna(), first_recipient)
+    if owner_key:
+        counterpart = counterpart.mask(counterpart == owner_key)
+
+    frame = pd.DataFrame({
+        "conversation_id": conversation,
+        "conversation_title": _text(m["conversation_title"]),
+        "sent_at": sent_at,
+        "sender_key": sender,
+        "sender_name": sender_name,
+        "sender_url": normalise_urls(m["sender_url"]),
+        "to_names": _text(m["to_names"]),
+        "recipient_urls": _text(m["recipient_urls"]),
+        "subject": _text(m["subject"]),
+        "content": content,
+        "folder": _text(m["folder"]),
+        "direction": np.where(outbound, "outbound", "inbound"),
+        "counterpart_key": counterpart.astype("string"),
+        "exclusion": exclusion,
+        "seen_on": export_date,
+    })
+    frame = frame[frame["sent_at"].notna()]
+    frame["occurrence"] = frame.groupby(
+        ["conversation_id", "sent_at", "sender_key"], sort=False
+    ).cumcount()
+    return frame
+
+
+def _clean_content(content: pd.Series) -> pd.Series:
+    """HTML bodies to plain text and entities decoded, once (distinct values only)."""
+    needs = content.str.contains("[&<]", regex=True).fillna(False)
+    if not needs.any():
+        return content
+    is_html = content.str.contains(_HTML_START, regex=True, case=False).fillna(False)
+    distinct = pd.unique(content[needs])
+    html_values = set(pd.unique(content[needs & is_html]))
+    mapping = {
+        value: strip_html(value) if value in html_values else html.unescape(value)
+        for value in distinct
+    }
+    return content.mask(needs, content.map(mapping)).astype("string")
+
+
+def prepare_invitations(invitations: pd.DataFrame, export_date: str) -> pd.DataFrame:
+    """Invitations keyed by direction, counterpart name and time sent."""
+    i = invitations
+    incoming = (_text(i["direction"]).str.upper() == "INCOMING").fillna(False)
+    name = _text(i["from_name"]).where(incoming, _text(i["to_name"]))
+    url = _text(i["inviter_url"]).where(incoming, _text(i["invitee_url"]))
+    frame = pd.DataFrame({
+        "direction": np.where(incoming, "incoming", "outgoing"),
+        "name_key": _name_keys(name),
+        "sent_at": _iso_seconds(i["sent_at"]),
+        "person_key": person_keys(url, name),
+        "name": name,
+        "profile_url": normalise_urls(url),
+        "message": _text(i["message"]),
+        "seen_on": export_date,
+    })
+    return frame[frame["name_key"].notna() & frame["sent_at"].notna()].drop_duplicates(
+        ["direction", "name_key", "sent_at"]
+    )
+
+
+# ---------------------------------------------------------------------- writing
+def _rows(frame: pd.DataFrame, columns: list[str]) -> list[tuple]:
+    """DataFrame rows as tuples with ``None`` for missing values (what sqlite3 binds)."""
+    values = []
+    for column in columns:
+        series = frame[column]
+        if series.dtype.kind in "iub":
+            values.append(series.tolist())
+        else:
+            values.append(series.astype(object).where(series.notna(), None).tolist())
+    return list(zip(*values, strict=True))
+
+
+def _count(ws: Workspace, sql: str) -> int:
+    return ws.db.execute(sql).fetchone()[0]
+
+
+def _export_date(contents: ExportContents) -> str:
+    if contents.export_date:
+        return contents.export_date.isoformat()
+    latest = [
+        frame[column].max()
+        for frame, column in (
+            (contents.messages, "sent_at"),
+            (contents.connections, "connected_on"),
+            (contents.invitations, "sent_at"),
+        )
+        if len(frame) and frame[column].notna().any()
+    ]
+    return max(latest).strftime("%Y-%m-%d") if latest else utc_now()[:10]
+
+
+def _respect_erasures(ws: Workspace, people, messages, invitations):
+    """Leave out people the adviser has erased, and message text past the retention date."""
+    from adviser_analytics.forget import RETENTION_KEY, key_digest
+
+    erased = {row[0] for row in ws.db.execute("SELECT key_digest FROM erasures")}
+    if erased:
+        def is_erased(keys: pd.Series) -> pd.Series:
+            distinct = pd.unique(keys.dropna())
+            return keys.map({k: key_digest(k) in erased for k in distinct}).fillna(False).astype(bool)
+
+        people = people[~is_erased(people["person_key"])]
+        messages = messages[~(is_erased(messages["sender_key"]) | is_erased(messages["counterpart_key"]))]
+        invitations = invitations[~(is_erased(invitations["person_key"])
+                                    | is_erased("name:" + invitations["name_key"]))]
+    retained_from = ws.meta(RETENTION_KEY)
+    if retained_from:
+        old = messages["sent_at"] < retained_from
+        messages = messages.assign(
+            content=messages["content"].mask(old), subject=messages["subject"].mask(old)
+        )
+    return people, messages, invitations
+
+
+def ingest_contents(ws: Workspace, contents: ExportContents, fingerprint: str) -> dict:
+    """Write one read export into the workspace (inside the caller's transaction)."""
+    db = ws.db
+    known = ws.owner
+    found = find_owner(contents, known)
+    check_same_owner(found, known, contents.source)
+    owner = Owner(known.name or found.name, known.profile_url or found.profile_url)
+    if owner != known:
+        ws.set_meta("owner_name", owner.name)
+        ws.set_meta("owner_url", owner.profile_url)
+
+    seen_on = _export_date(contents)
+    cursor = db.execute(
+        "INSERT INTO snapshots(fingerprint, source, export_date, ingested_at, layouts) "
+        "VALUES (?, ?, ?, ?, ?)",
+        (fingerprint, contents.source, seen_on, utc_now(), json.dumps(contents.layouts)),
+    )
+    snapshot_id = cursor.lastrowid
+    before = {
+        "connections": _count(ws, "SELECT COUNT(*) FROM connections"),
+        "messages": _count(ws, "SELECT COUNT(*) FROM messages WHERE exclusion IS NULL"),
+        "invitations": _count(ws, "SELECT COUNT(*) FROM invitations"),
+    }
+    skipped: Counter = Counter()
+
+    # Connections and the people they name.
+    people, blanks = prepare_connections(contents.connections, seen_on)
+    messages = prepare_messages(contents.messages, owner, seen_on)
+    invitations = prepare_invitations(contents.invitations, seen_on)
+    people, messages, invitations = _respect_erasures(ws, people, messages, invitations)
+    skipped["blank_person"] += int(blanks["rows"].sum())
+    db.executemany(
+        "INSERT INTO blank_connections(snapshot_id, connected_on, rows) VALUES (?, ?, ?)",
+        [(snapshot_id, d, int(n)) for d, n in blanks.itertuples(index=False)],
+    )
+    db.executemany(
+        "INSERT INTO people(person_key, name, profile_url, company, position, email, updated_on) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(person_key) DO UPDATE SET "
+        "name = COALESCE(excluded.name, name), profile_url = COALESCE(excluded.profile_url, profile_url), "
+        "company = excluded.company, position = excluded.position, "
+        "email = COALESCE(excluded.email, email), updated_on = excluded.updated_on "
+        "WHERE excluded.updated_on >= COALESCE(people.updated_on, '')",
+        _rows(people, ["person_key", "name", "profile_url", "company", "position", "email", "seen_on"]),
+    )
+    db.executemany(
+        "INSERT INTO connections(person_key, connected_on, first_seen_on, last_seen_on) "
+        "VALUES (?, ?, ?, ?) ON CONFLICT(person_key) DO UPDATE SET "
+        "connected_on = CASE WHEN excluded.last_seen_on >= last_seen_on "
+        "THEN COALESCE(excluded.connected_on, connected_on) ELSE connected_on END, "
+        "first_seen_on = MIN(first_seen_on, excluded.first_seen_on), "
+        "last_seen_on = MAX(last_seen_on, excluded.last_seen_on)",
+        _rows(people, ["person_key", "connected_on", "seen_on", "seen_on"]),
+    )
+
+    # Messages, excluded rows included (they carry information), each with its reason.
+    skipped.update(messages["exclusion"].dropna().value_counts().to_dict())
+    skipped["coach"] += int(contents.coach_rows)
+    columns = ["conversation_id", "conversation_title", "sent_at", "sender_key", "sender_name",
+               "sender_url", "to_names", "recipient_urls", "subject", "content", "folder",
+               "direction", "counterpart_key", "exclusion", "occurrence"]
+    db.executemany(
+        f"INSERT INTO messages({', '.join(columns)}, first_seen_on, last_seen_on) "
+        f"VALUES ({', '.join('?' * len(columns))}, ?, ?) "
+        "ON CONFLICT(conversation_id, sent_at, sender_key, occurrence) DO UPDATE SET "
+        "first_seen_on = MIN(first_seen_on, excluded.first_seen_on), "
+        "last_seen_on = MAX(last_seen_on, excluded.last_seen_on)",
+        _rows(messages, [*columns, "seen_on", "seen_on"]),
+    )
+    senders = messages[messages["exclusion"].isna() & (messages["direction"] == "inbound")]
+    senders = senders.drop_duplicates("sender_key")
+    db.executemany(
+        "INSERT INTO people(person_key, name, profile_url) VALUES (?, ?, ?) "
+        "ON CONFLICT(person_key) DO UPDATE SET name = COALESCE(people.name, excluded.name), "
+        "profile_url = COALESCE(people.profile_url, excluded.profile_url)",
+        _rows(senders, ["sender_key", "sender_name", "sender_url"]),
+    )
+
+    # Invitations, with the snapshots they appear in.
+    invitation_columns = ["direction", "name_key", "sent_at", "person_key", "name",
+                          "profile_url", "message", "seen_on", "seen_on"]
+    invitation_rows = _rows(invitations, invitation_columns)
+    db.executemany(
+        "INSERT INTO invitations(direction, name_key, sent_at, person_key, name, profile_url, "
+        "message, first_seen_on, last_seen_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT(direction, name_key, sent_at) DO UPDATE SET "
+        "person_key = CASE WHEN excluded.profile_url IS NOT NULL THEN excluded.person_key "
+        "ELSE person_key END, profile_url = COALESCE(excluded.profile_url, profile_url), "
+        "first_seen_on = MIN(first_seen_on, excluded.first_seen_on), "
+        "last_seen_on = MAX(last_seen_on, excluded.last_seen_on)",
+        invitation_rows,
+    )
+    db.executemany(
+        "INSERT OR IGNORE INTO invitation_sightings(invitation_id, snapshot_id) "
+        "SELECT invitation_id, ? FROM invitations WHERE direction = ? AND name_key = ? AND sent_at = ?",
+        [(snapshot_id, d, n, s) for d, n, s in invitations[["direction", "name_key", "sent_at"]]
+         .itertuples(index=False)],
+    )
+    db.executemany(
+        "INSERT INTO people(person_key, name, profile_url) VALUES (?, ?, ?) "
+        "ON CONFLICT(person_key) DO UPDATE SET name = COALESCE(people.name, excluded.name), "
+        "profile_url = COALESCE(people.profile_url, excluded.profile_url)",
+        _rows(invitations.drop_duplicates("person_key"), ["person_key", "name", "profile_url"]),
+    )
+
+    after = {
+        "connections": _count(ws, "SELECT COUNT(*) FROM connections"),
+        "messages": _count(ws, "SELECT COUNT(*) FROM messages WHERE exclusion IS NULL"),
+        "invitations": _count(ws, "SELECT COUNT(*) FROM invitations"),
+    }
+    counts = {
+        "read": {
+            "connections": len(people),
+            "messages": int(messages["exclusion"].isna().sum()),
+            "invitations": len(invitations),
+        },
+        "added": {kind: after[kind] - before[kind] for kind in after},
+        "skipped": {reason: int(n) for reason, n in skipped.items() if n},
+    }
+    db.execute("UPDATE snapshots SET counts = ? WHERE snapshot_id = ?",
+               (json.dumps(counts), snapshot_id))
+    return {"export_date": seen_on, "totals": after, **counts}
+
+
+def ingest(ws: Workspace, exports: list[str | Path], *, limits=None, progress=None) -> IngestResult:
+    """Read each export and merge it into the workspace: one transaction for the whole call.
+
+    An export already ingested (same fingerprint of its files) is recognised before its CSVs
+    are parsed and adds nothing. Any error leaves the workspace exactly as it was.
+    """
+    result = IngestResult()
+    with ws.transaction():
+        for export in exports:
+            fingerprint = export_fingerprint(export, limits=limits)
+            known = ws.db.execute(
+                "SELECT export_date FROM snapshots WHERE fingerprint = ?", (fingerprint,)
+            ).fetchone()
+            if known:
+                result.exports.append({"source": Path(export).name, "export_date": known[0],
+                                       "status": "already ingested"})
+                continue
+            contents = read_export(export, limits=limits) if limits else read_export(export)
+            done = ingest_contents(ws, contents, fingerprint)
+            result.snapshots_added += 1
+            result.added.update(done["added"])
+            result.skipped.update(done["skipped"])
+            result.exports.append({"source": contents.source, "export_date": done["export_date"],
+                                   "status": "added", **done["added"]})
+            if progress:
+                progress(contents.source, done)
+    result.totals = {
+        "connections": _count(ws, "SELECT COUNT(*) FROM connections"),
+        "messages": _count(ws, "SELECT COUNT(*) FROM messages WHERE exclusion IS NULL"),
+        "invitations": _count(ws, "SELECT COUNT(*) FROM invitations"),
+    }
+    return result
