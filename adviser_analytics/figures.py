@@ -1,0 +1,301 @@
+"""Figures for the reflection report (matplotlib, headless).
+
+Every function returns a :class:`matplotlib.figure.Figure` built without pyplot (so it works
+under any backend, including Agg in papermill, and leaves no global state) and sets
+``fig.alt_text``: one sentence describing the figure, for the HTML ``alt`` attribute. Empty
+data give a figure saying "No data in this period" rather than an exception. Colours are
+the Okabe-Ito palette (safe for colour-blind readers); the heatmap uses ``cividis``.
+Policy version changes are drawn as dashed vertical lines labelled with the version name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from .metrics.introductions import OUTCOME_KEYS
+from .metrics.load import WEEKDAY_NAMES
+from .policy import Policy
+
+__all__ = [
+    "OKABE_ITO",
+    "load_figure",
+    "reply_time_figure",
+    "heatmap_figure",
+    "introductions_figure",
+    "p_chart_figure",
+    "empty_figure",
+]
+
+OKABE_ITO = {
+    "orange": "#E69F00", "sky_blue": "#56B4E9", "green": "#009E73", "yellow": "#F0E442",
+    "blue": "#0072B2", "vermillion": "#D55E00", "purple": "#CC79A7", "black": "#000000",
+    "grey": "#999999",
+}
+OUTCOME_COLOURS = {
+    "made": OKABE_ITO["green"], "met": OKABE_ITO["blue"], "explained": OKABE_ITO["sky_blue"],
+    "redirected": OKABE_ITO["purple"], "target_declined": OKABE_ITO["orange"],
+    "no_response": OKABE_ITO["vermillion"], "pending": OKABE_ITO["yellow"],
+    "unreviewed": "#BBBBBB",
+}
+WIDTH, HEIGHT = 8.0, 4.0  # inches: readable at report width (about 800 px at 100 dpi)
+
+
+def _figure(height: float = HEIGHT, nrows: int = 1, sharex: bool = False):
+    fig = Figure(figsize=(WIDTH, height), dpi=100, layout="constrained")
+    axes = fig.subplots(nrows, 1, sharex=sharex)
+    return fig, axes
+
+
+def _style(ax) -> None:
+    ax.spines["top"].set_visible(False)
+    ax.spines["right"].set_visible(False)
+    ax.tick_params(labelsize=9)
+
+
+def empty_figure(title: str, message: str = "No data in this period") -> Figure:
+    """A figure that only says there is nothing to show."""
+    fig, ax = _figure(height=2.0)
+    ax.set_axis_off()
+    ax.set_title(title, fontsize=12)
+    ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=12, color="#555555",
+            transform=ax.transAxes)
+    fig.alt_text = f"{title}: {message.lower()}."
+    return fig
+
+
+def _as_date(value) -> date:
+    return pd.Timestamp(value).date()
+
+
+def _version_lines(axes: Sequence, policy: Policy | None, first: date, last: date,
+                   label: bool = True) -> list[str]:
+    """Dashed vertical lines at version changes inside ``first``..``last``; labels on the
+    first axes. Returns the names drawn."""
+    if policy is None:
+        return []
+    drawn = []
+    for when, name in policy.boundary_labels:
+        if not first <= when <= last:
+            continue
+        drawn.append(name)
+        for i, ax in enumerate(axes):
+            ax.axvline(when, color=OKABE_ITO["black"], linestyle="--", linewidth=1, alpha=0.7)
+            if label and i == 0:
+                ax.text(when, 0.98, f" {name}", transform=ax.get_xaxis_transform(),
+                        rotation=90, va="top", ha="left", fontsize=8, color="#333333")
+    return drawn
+
+
+def _version_note(drawn: list[str]) -> str:
+    if not drawn:
+        return ""
+    return (" Dashed lines mark the policy version" + ("s " if len(drawn) > 1 else " ")
+            + ", ".join(drawn) + " coming into force.")
+
+
+# ---------------------------------------------------------------------------------------
+
+
+def load_figure(series: pd.DataFrame, policy: Policy | None = None) -> Figure:
+    """Weekly requests (answered and not yet answered) and the backlog at each week's end,
+    from :func:`adviser_analytics.metrics.load.load_series`."""
+    title = "Requests per week and backlog"
+    if series is None or len(series) == 0 or (series["requests"].sum() == 0
+                                              and series["backlog"].sum() == 0):
+        return empty_figure(title)
+    fig, (top, bottom) = _figure(height=5.0, nrows=2, sharex=True)
+    starts = pd.to_datetime(series["start"])
+    widths = (pd.to_datetime(series["end"]) - starts + pd.Timedelta(days=1)).dt.days * 0.8
+    answered = series["answered_requests"].to_numpy()
+    unanswered = series["requests"].to_numpy() - answered
+    x = starts + pd.to_timedelta(widths / 0.8 / 2, unit="D")
+    top.bar(x, answered, width=widths, color=OKABE_ITO["blue"], label="answered")
+    top.bar(x, unanswered, width=widths, bottom=answered, color=OKABE_ITO["orange"],
+            label="no reply yet")
+    top.set_ylabel("requests started\n(count)")
+    top.set_title(title, fontsize=12)
+    top.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    bottom.plot(pd.to_datetime(series["end"]) + pd.Timedelta(days=1), series["backlog"],
+                color=OKABE_ITO["vermillion"], marker="o", markersize=3)
+    bottom.set_ylabel("backlog at week end\n(conversations)")
+    bottom.set_xlabel("week")
+    bottom.set_ylim(bottom=0)
+    for ax in (top, bottom):
+        _style(ax)
+    first, last = _as_date(series["start"].iloc[0]), _as_date(series["end"].iloc[-1])
+    drawn = _version_lines([top, bottom], policy, first, last)
+    total, ans = int(series["requests"].sum()), int(series["answered_requests"].sum())
+    fig.alt_text = (f"Bar chart of requests started per week from {first} to {last} "
+                    f"({total} in all, {ans} answered) above a line of the backlog at each "
+                    f"week's end (last value {int(series['backlog'].iloc[-1])})."
+                    + _version_note(drawn))
+    return fig
+
+
+def reply_time_figure(hours: Sequence[float] | np.ndarray,
+                      working_hours: Sequence[float] | np.ndarray | None = None) -> Figure:
+    """Distribution of first-reply times in calendar hours (log scale), with median and p90;
+    the working-hours clock, when given, as a second outline histogram."""
+    title = "Time to first reply"
+    hours = np.asarray(hours, dtype=float)
+    hours = hours[~np.isnan(hours)]
+    if len(hours) == 0:
+        return empty_figure(title)
+    fig, ax = _figure()
+    floor = 1 / 60  # one minute
+    data = [np.maximum(hours, floor)]
+    if working_hours is not None and len(working_hours):
+        wh = np.asarray(working_hours, dtype=float)
+        data.append(np.maximum(wh[~np.isnan(wh)], floor))
+    lo = min(d.min() for d in data)
+    hi = max(d.max() for d in data)
+    bins = np.geomspace(lo, hi * 1.0001, 25) if hi > lo * 1.5 else np.linspace(lo * 0.9,
+                                                                               hi * 1.1, 10)
+    ax.hist(data[0], bins=bins, color=OKABE_ITO["blue"], alpha=0.85, label="calendar hours")
+    if len(data) > 1:
+        ax.hist(data[1], bins=bins, histtype="step", linewidth=2, color=OKABE_ITO["orange"],
+                label="working hours only")
+    median, p90 = float(np.median(hours)), float(np.percentile(hours, 90))
+    ax.axvline(max(median, floor), color=OKABE_ITO["black"], linewidth=1.5,
+               label=f"median {median:.1f} h")
+    ax.axvline(max(p90, floor), color=OKABE_ITO["black"], linestyle=":", linewidth=1.5,
+               label=f"90th percentile {p90:.1f} h")
+    if hi > lo * 1.5:
+        ax.set_xscale("log")
+        ticks = [t for t in (1 / 60, 0.25, 1, 4, 8, 24, 72, 168, 336, 720, 2160)
+                 if lo / 2 <= t <= hi * 2]
+        ax.set_xticks(ticks)
+        ax.set_xticklabels([_hours_label(t) for t in ticks])
+    ax.set_xlabel("time from request to first reply (hours, log scale)")
+    ax.set_ylabel("answered requests (count)")
+    ax.set_title(title, fontsize=12)
+    ax.legend(frameon=False, fontsize=9)
+    _style(ax)
+    fig.alt_text = (f"Histogram of the time to first reply for {len(hours)} answered requests: "
+                    f"median {median:.1f} hours, 90th percentile {p90:.1f} hours.")
+    return fig
+
+
+def _hours_label(h: float) -> str:
+    if h < 1:
+        return f"{h * 60:.0f} min"
+    if h < 24 or h % 24:
+        return f"{h:g} h"
+    return f"{h / 24:g} d"
+
+
+def heatmap_figure(counts: pd.DataFrame, timezone: str = "UTC") -> Figure:
+    """Inbound messages by weekday and hour (from ``weekday_hour_counts``)."""
+    title = "When messages arrive"
+    if counts is None or counts.to_numpy().sum() == 0:
+        return empty_figure(title)
+    fig, ax = _figure(height=3.4)
+    values = counts.to_numpy()
+    image = ax.imshow(values, aspect="auto", cmap="cividis", interpolation="nearest")
+    ax.set_yticks(range(7))
+    ax.set_yticklabels(list(counts.index) if len(counts.index) == 7 else WEEKDAY_NAMES)
+    ax.set_xticks(range(0, 24, 2))
+    ax.set_xticklabels([f"{h:02d}" for h in range(0, 24, 2)])
+    ax.set_xlabel(f"hour of day ({timezone})")
+    ax.set_ylabel("weekday")
+    ax.set_title(title, fontsize=12)
+    bar = fig.colorbar(image, ax=ax, shrink=0.9)
+    bar.set_label("inbound messages (count)")
+    ax.tick_params(labelsize=9)
+    day, hour = np.unravel_index(int(values.argmax()), values.shape)
+    day_name = (list(counts.index) if len(counts.index) == 7 else WEEKDAY_NAMES)[day]
+    fig.alt_text = (f"Heatmap of {int(values.sum())} inbound messages by weekday and hour "
+                    f"({timezone}); the busiest hour is {day_name} {hour:02d}:00 with "
+                    f"{int(values.max())}.")
+    return fig
+
+
+def introductions_figure(series: pd.DataFrame, policy: Policy | None = None) -> Figure:
+    """Stacked bars of introduction outcomes per month (from ``monthly_series``)."""
+    title = "Introduction requests by outcome"
+    if series is None or len(series) == 0 or series["requests"].sum() == 0:
+        return empty_figure(title)
+    fig, ax = _figure()
+    starts = pd.to_datetime(series["start"])
+    lengths = (pd.to_datetime(series["end"]) - starts).dt.days + 1
+    x = starts + pd.to_timedelta(lengths / 2, unit="D")
+    width = lengths * 0.8
+    bottom = np.zeros(len(series))
+    for outcome in OUTCOME_KEYS:
+        if outcome not in series:
+            continue
+        values = series[outcome].to_numpy(dtype=float)
+        if values.sum() == 0:
+            continue
+        ax.bar(x, values, width=width, bottom=bottom, color=OUTCOME_COLOURS[outcome],
+               label=outcome.replace("_", " "), edgecolor="white", linewidth=0.5,
+               hatch="//" if outcome == "unreviewed" else None)
+        bottom += values
+    ax.set_ylabel("introduction requests (count)")
+    ax.set_xlabel("month requested")
+    ax.set_title(title, fontsize=12)
+    ax.legend(frameon=False, fontsize=8, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    _style(ax)
+    first, last = _as_date(series["start"].iloc[0]), _as_date(series["end"].iloc[-1])
+    drawn = _version_lines([ax], policy, first, last)
+    totals = {o: int(series[o].sum()) for o in OUTCOME_KEYS if o in series
+              and series[o].sum()}
+    mix = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in totals.items())
+    fig.alt_text = (f"Stacked bar chart of {int(series['requests'].sum())} introduction "
+                    f"requests per month from {first} to {last} by outcome ({mix})."
+                    + _version_note(drawn))
+    return fig
+
+
+def p_chart_figure(chart: pd.DataFrame, policy: Policy | None = None) -> Figure:
+    """Conformance per period with exact binomial limits (from ``drift.p_chart``): judged
+    periods as filled dots, periods too small to judge as hollow grey circles (never
+    flagged), periods outside the limits as diamonds, version changes as dashed lines."""
+    title = "Conformance with the policy in force"
+    if chart is None or len(chart) == 0 or chart["decisions"].sum() == 0:
+        return empty_figure(title)
+    fig, ax = _figure()
+    starts = pd.to_datetime(chart["start"])
+    ends = pd.to_datetime(chart["end"]) + pd.Timedelta(days=1)
+    mid = starts + (ends - starts) / 2
+    p_bar = float(chart["p_bar"].iloc[0])
+    ax.axhline(p_bar, color=OKABE_ITO["black"], linewidth=1, label=f"overall rate {p_bar:.0%}")
+    judged = ~chart["too_small"].to_numpy(dtype=bool)
+    signal = chart["signal"].to_numpy(dtype=bool)
+    for i in np.flatnonzero(judged):
+        ax.hlines([chart["lower"].iloc[i], chart["upper"].iloc[i]], starts.iloc[i],
+                  ends.iloc[i], colors=OKABE_ITO["sky_blue"], linewidth=1.5,
+                  label="95 % limits (exact binomial)" if i == np.flatnonzero(judged)[0]
+                  else None)
+    p = chart["p"].to_numpy(dtype=float)
+    ok = judged & ~signal
+    if ok.any():
+        ax.plot(mid[ok], p[ok], "o", color=OKABE_ITO["blue"], label="period")
+    if signal.any():
+        ax.plot(mid[signal], p[signal], "D", color=OKABE_ITO["vermillion"], markersize=7,
+                label="outside the limits")
+    small = ~judged & ~np.isnan(p)
+    if small.any():
+        ax.plot(mid[small], p[small], "o", markerfacecolor="none",
+                markeredgecolor=OKABE_ITO["grey"], label="too few decisions to judge")
+    ax.set_ylim(-0.02, 1.05)
+    ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0%}")
+    ax.set_ylabel("conforming decisions (% of decisions)")
+    ax.set_xlabel("period")
+    ax.set_title(title, fontsize=12)
+    ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    _style(ax)
+    first = _as_date(chart["start"].iloc[0])
+    last = _as_date(chart["end"].iloc[-1])
+    drawn = _version_lines([ax], policy, first, last + timedelta(days=1))
+    n_small, n_signal = int(small.sum() + (~judged & np.isnan(p)).sum()), int(signal.sum())
+    fig.alt_text = (f"P-chart of the share of decisions matching the policy in force over "
+                    f"{len(chart)} periods (overall {p_bar:.0%}); {n_signal} judged "
+                    f"period{'s' if n_signal != 1 else ''} outside the exact binomial limits "
+                    f"and {n_small} too small to judge." + _version_note(drawn))
+    return fig
