@@ -77,6 +77,7 @@ def forget_person(ws: Workspace, url_or_key: str) -> dict:
             "DELETE FROM messages WHERE sender_key = ? OR conversation_id IN "
             "(SELECT conversation_id FROM erased_conversations)", (key,),
         ).rowcount
+        db.execute("UPDATE messages SET counterpart_key = NULL WHERE counterpart_key = ?", (key,))
         removed["mentions_scrubbed"] = _scrub_mentions(ws, key, name)
         removed["connections"] = db.execute("DELETE FROM connections WHERE person_key = ?", (key,)).rowcount
         removed["people"] = db.execute("DELETE FROM people WHERE person_key = ?", (key,)).rowcount

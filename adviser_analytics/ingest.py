@@ -30,7 +30,8 @@ import numpy as np
 import pandas as pd
 
 from adviser_analytics.errors import WorkspaceError
-from adviser_analytics.export import ExportContents, export_fingerprint, read_export
+from adviser_analytics.export import ExportContents, read_export
+from adviser_analytics.export.fingerprint import export_fingerprint
 from adviser_analytics.people import name_key, normalise_urls, person_keys
 from adviser_analytics.privacy import strip_html
 from adviser_analytics.workspace import Owner, Workspace, utc_now
@@ -506,7 +507,7 @@ def ingest(ws: Workspace, exports: list[str | Path], *, limits=None, progress=No
                                        "status": "already ingested"})
                 continue
             contents = read_export(export, limits=limits) if limits else read_export(export)
-            done = ingest_contents(ws, contents, fingerprint)
+            done = ingest_contents(ws, contents, contents.fingerprint or fingerprint)
             result.snapshots_added += 1
             result.added.update(done["added"])
             result.skipped.update(done["skipped"])

@@ -37,7 +37,7 @@ MIGRATIONS: list[str] = [
     """
     CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
     CREATE TABLE snapshots(
-        snapshot_id INTEGER PRIMARY KEY,
+        snapshot_id INTEGER PRIMARY KEY AUTOINCREMENT,
         fingerprint TEXT NOT NULL UNIQUE,
         source TEXT NOT NULL,
         export_date TEXT,

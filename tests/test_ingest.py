@@ -1,0 +1,240 @@
+"""Ingest: every era and quirk, checked against what the generator says it wrote."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import stat
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from adviser_analytics import samples
+from adviser_analytics.cli import main
+from adviser_analytics.errors import AdviserAnalyticsError, WorkspaceError
+from adviser_analytics.ingest import ingest
+from adviser_analytics.people import normalise_url
+from adviser_analytics.workspace import DB_NAME, Workspace
+
+ERAS = ["2018", "2020", "2021", "2023", "2024", "2025"]
+
+
+def _db_digest(workspace: Path) -> str:
+    """A digest of every row of every table: equal digests mean an unchanged workspace."""
+    with sqlite3.connect(workspace / DB_NAME) as db:
+        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
+        digest = hashlib.sha256()
+        for table in tables:
+            for row in db.execute(f"SELECT * FROM {table} ORDER BY 1"):
+                digest.update(repr(row).encode())
+    return digest.hexdigest()
+
+
+def _ingest_json(workspace: Path, *exports: Path, capsys) -> dict:
+    code = main(["ingest", "--workspace", str(workspace), "--json", *map(str, exports)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    return json.loads(out)
+
+
+@pytest.mark.parametrize("era", ERAS)
+def test_each_era_gives_the_counts_the_generator_wrote(era, tmp_path, capsys):
+    truth = samples.write_fixture(tmp_path / "export", era=era, seed=3)
+    result = _ingest_json(tmp_path / "ws", Path(truth.path), capsys=capsys)
+    assert result["snapshots_added"] == 1
+    assert result["connections"]["total"] == truth.connections
+    assert result["messages"]["total"] == truth.messages
+    assert result["invitations"]["total"] == truth.invitations
+    assert result["skipped"] == {k: v for k, v in truth.skipped.items() if v}
+    with Workspace.open(tmp_path / "ws") as ws:
+        assert ws.owner.name == truth.owner_name
+        assert ws.owner.profile_url == truth.owner_url
+        requests = ws.messages()
+        assert set(requests["direction"]) <= {"inbound", "outbound"}
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        {"era": "2018", "encoding": "utf-16"},
+        {"era": "2025", "resaved": True},
+        {"era": "2025", "zipped": False, "nested": True},
+        {"era": "2021", "zipped": False},
+    ],
+    ids=["utf16-tab", "spreadsheet-resave", "nested-folder", "plain-folder"],
+)
+def test_quirky_copies_read_like_the_original(variant, tmp_path, capsys):
+    truth = samples.write_fixture(tmp_path / "export", seed=5, **variant)
+    result = _ingest_json(tmp_path / "ws", Path(truth.path), capsys=capsys)
+    assert result["connections"]["total"] == truth.connections
+    assert result["messages"]["total"] == truth.messages
+    assert result["invitations"]["total"] == truth.invitations
+    assert result["skipped"] == {k: v for k, v in truth.skipped.items() if v}
+
+
+def test_series_accumulates_snapshot_by_snapshot(sample_series, sample_exports, tmp_path):
+    folder, truth = sample_series
+    with Workspace.create(tmp_path / "ws") as ws:
+        for number, export in enumerate(sample_exports):
+            ingest(ws, [export])
+            status = ws.status()
+            expected = truth.cumulative[number]
+            assert status["snapshots"] == number + 1
+            assert status["connections"] == expected["connections"], export.name
+            assert status["messages"] == expected["messages"], export.name
+            assert status["invitations"] == expected["invitations"], export.name
+
+
+def test_reingest_adds_nothing_and_reverse_order_ends_the_same(sample_series, sample_exports,
+                                                               tmp_path, capsys):
+    _folder, truth = sample_series
+    workspace = tmp_path / "ws"
+    newest_first = list(reversed(sample_exports))
+    _ingest_json(workspace, newest_first[0], capsys=capsys)
+    digest = _db_digest(workspace)
+    again = _ingest_json(workspace, newest_first[0], capsys=capsys)
+    assert again["snapshots_added"] == 0
+    assert again["messages"]["added"] == 0 and again["connections"]["added"] == 0
+    assert _db_digest(workspace) == digest
+    result = _ingest_json(workspace, *newest_first[1:], capsys=capsys)
+    assert result["snapshots_added"] == len(sample_exports) - 1
+    final = truth.cumulative[-1]
+    assert result["connections"]["total"] == final["connections"]
+    assert result["messages"]["total"] == final["messages"]
+    assert result["invitations"]["total"] == final["invitations"]
+
+
+def test_connections_and_invitations_keep_when_they_were_seen(sample_workspace_template, sample_series):
+    _folder, truth = sample_series
+    with Workspace.open(sample_workspace_template) as ws:
+        connections = ws.connections()
+        invitations = ws.invitations()
+        snapshots = ws.snapshots()
+    assert (connections["first_seen_on"] <= connections["last_seen_on"]).all()
+    # A connection removed on LinkedIn is still in the workspace, last seen before the end.
+    assert (connections["last_seen_on"] < snapshots["export_date"].max()).any()
+    # Invitations cover a window: the oldest ones were seen in fewer snapshots than exist.
+    assert invitations["snapshots"].max() < len(snapshots)
+    assert invitations["snapshots"].min() >= 1
+
+
+def test_percent_encoded_and_raw_slugs_are_one_person(sample_workspace_template):
+    with Workspace.open(sample_workspace_template) as ws:
+        connections = ws.connections()
+        messages = ws.messages()
+    non_ascii = connections[connections["profile_url"].str.contains(r"[^\x00-\x7f]", regex=True)]
+    assert len(non_ascii), "the samples should hold non-ASCII slugs"
+    senders = set(messages["sender_key"])
+    assert set(non_ascii["person_key"]) & senders
+    assert all(key == normalise_url(key) for key in connections["profile_url"].dropna())
+
+
+def test_excluded_rows_are_kept_with_their_reason(sample_workspace_template):
+    with Workspace.open(sample_workspace_template) as ws:
+        everything = ws.messages(include_excluded=True)
+        person_to_person = ws.messages()
+    reasons = set(everything["exclusion"].dropna())
+    assert {"draft", "system", "sponsored", "hidden_member", "spam_folder"} <= reasons
+    assert person_to_person["exclusion"].isna().all()
+    assert len(everything) > len(person_to_person)
+
+
+@pytest.mark.parametrize(
+    "make_bad, expected",
+    [
+        (lambda p: (p / "notes.txt").write_text("hello") and p, "not"),
+        (lambda p: _truncated_zip(p), "zip"),
+        (lambda p: _unknown_header(p), "line"),
+        (lambda p: _undecodable(p), "line"),
+    ],
+    ids=["not-an-export", "truncated-zip", "unknown-header", "undecodable"],
+)
+def test_bad_input_exits_1_names_the_file_and_changes_nothing(make_bad, expected, tmp_path,
+                                                              sample_exports, capsys):
+    workspace = tmp_path / "ws"
+    assert main(["ingest", "--workspace", str(workspace), str(sample_exports[0])]) == 0
+    digest = _db_digest(workspace)
+    bad_dir = tmp_path / "bad"
+    bad_dir.mkdir()
+    bad = make_bad(bad_dir)
+    capsys.readouterr()
+    code = main(["ingest", "--workspace", str(workspace), str(sample_exports[1]), str(bad)])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "Traceback" not in err
+    assert expected in err.lower()
+    assert Path(bad).name in err or "csv" in err.lower()
+    assert _db_digest(workspace) == digest  # the good export before it was rolled back too
+
+
+def _truncated_zip(folder: Path) -> Path:
+    good = folder / "good.zip"
+    with zipfile.ZipFile(good, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("Connections.csv", "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n" * 2000)
+    data = good.read_bytes()
+    bad = folder / "Complete_LinkedInDataExport_01-01-2026.zip"
+    bad.write_bytes(data[: len(data) // 2])
+    return bad
+
+
+def _unknown_header(folder: Path) -> Path:
+    export = folder / "export"
+    export.mkdir()
+    (export / "Connections.csv").write_text("Vorname,Nachname,Firma\nA,B,C\n", encoding="utf-8")
+    return export
+
+
+def _undecodable(folder: Path) -> Path:
+    export = folder / "export"
+    export.mkdir()
+    (export / "messages.csv").write_bytes(
+        b"CONVERSATION ID,CONVERSATION TITLE,FROM,SENDER PROFILE URL,TO,DATE,SUBJECT,CONTENT,FOLDER\n"
+        b"1,,A,,B,2022-09-08 18:08:14 UTC,,caf\xe9 \xff\xfe,INBOX\n"
+    )
+    return export
+
+
+def test_export_of_another_account_is_refused(tmp_path, capsys):
+    one = samples.write_fixture(tmp_path / "one", era="2025", seed=1)
+    workspace = tmp_path / "ws"
+    assert main(["ingest", "--workspace", str(workspace), str(one.path)]) == 0
+    other = samples.write_fixture(tmp_path / "two", era="2025", seed=2, owner="Ingrid Vasquez-Holloway")
+    if other.owner_url == one.owner_url:
+        pytest.skip("the generator gave both fixtures the same owner")
+    digest = _db_digest(workspace)
+    assert main(["ingest", "--workspace", str(workspace), str(other.path)]) == 1
+    assert "separate --workspace" in capsys.readouterr().err
+    assert _db_digest(workspace) == digest
+
+
+def test_workspace_is_private_to_its_owner(tmp_path):
+    with Workspace.create(tmp_path / "ws") as ws:
+        folder = ws.path
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert stat.S_IMODE((folder / DB_NAME).stat().st_mode) == 0o600
+
+
+def test_status_json_has_the_contract_shape(sample_workspace, capsys):
+    assert main(["status", "--workspace", str(sample_workspace), "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert set(status) >= {"owner", "snapshots", "connections", "messages", "invitations",
+                           "first_date", "last_date", "labels"}
+    assert set(status["labels"]) == {"confirmed", "suggested", "inferred"}
+    assert status["first_date"] <= status["last_date"]
+
+
+def test_missing_workspace_is_a_clear_error(tmp_path, capsys):
+    assert main(["status", "--workspace", str(tmp_path / "nowhere")]) == 1
+    assert "no workspace" in capsys.readouterr().err
+
+
+def test_usage_error_exits_2(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["metrics", "--from", "2026-01-01"])
+    assert exit_info.value.code == 2
+
+
+def test_workspace_errors_are_adviser_errors():
+    assert issubclass(WorkspaceError, AdviserAnalyticsError)
