@@ -28,11 +28,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from adviser_analytics.errors import WorkspaceError
 from adviser_analytics.export import ExportContents, read_export
 from adviser_analytics.export.fingerprint import export_fingerprint
-from adviser_analytics.people import name_key, normalise_urls, person_keys
+from adviser_analytics.people import name_key, name_keys, normalise_url, normalise_urls, person_keys
 from adviser_analytics.privacy import strip_html
 from adviser_analytics.workspace import Owner, Workspace, utc_now
 
@@ -82,21 +84,18 @@ def _text(series: pd.Series) -> pd.Series:
 
 
 def _iso_seconds(times: pd.Series) -> pd.Series:
-    """UTC timestamps as ``YYYY-MM-DDTHH:MM:SSZ`` text (vectorised)."""
-    values = times.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[s]")
-    text = np.char.add(np.datetime_as_string(values, unit="s"), "Z")
-    return pd.Series(text, index=times.index, dtype="string").where(times.notna())
+    """UTC timestamps as ``YYYY-MM-DDTHH:MM:SSZ`` text (vectorised, in Arrow)."""
+    values = pa.array(times.dt.tz_convert("UTC").dt.tz_localize(None).dt.floor("s"),
+                      type=pa.timestamp("s"))
+    text = pc.strftime(values, format="%Y-%m-%dT%H:%M:%SZ")
+    return pd.Series(text.to_pandas(types_mapper=pd.ArrowDtype).astype("string").array,
+                     index=times.index)
 
 
 def _iso_dates(times: pd.Series) -> pd.Series:
     values = times.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[D]")
     return pd.Series(np.datetime_as_string(values, unit="D"), index=times.index,
                      dtype="string").where(times.notna())
-
-
-def _name_keys(names: pd.Series) -> pd.Series:
-    uniques = pd.unique(names.dropna())
-    return names.map({n: name_key(n) for n in uniques}).astype("string")
 
 
 def find_owner(contents: ExportContents, known: Owner | None = None) -> Owner:
@@ -106,21 +105,20 @@ def find_owner(contents: ExportContents, known: Owner | None = None) -> Owner:
     url = None
     if len(messages) and messages["sender_url"].notna().any():
         with_url = messages[messages["sender_url"].notna()]
-        urls = normalise_urls(with_url["sender_url"])
         if name:
-            same_name = _name_keys(with_url["sender_name"]) == name_key(name)
-            candidates = urls[same_name.fillna(False)]
-            if len(candidates):
-                url = candidates.mode().iloc[0]
+            same_name = with_url["sender_url"][name_keys(with_url["sender_name"]) == name_key(name)]
+            if len(same_name):
+                url = normalise_url(same_name.mode().iloc[0])
         if url is None:
             per_conversation = (
-                pd.DataFrame({"c": with_url["conversation_id"], "u": urls})
-                .dropna().drop_duplicates()["u"].value_counts()
+                with_url[["conversation_id", "sender_url"]].dropna().drop_duplicates()
+                ["sender_url"].value_counts()
             )
             if len(per_conversation):
-                url = per_conversation.index[0]
+                raw = per_conversation.index[0]
+                url = normalise_url(raw)
                 if not name:
-                    names = with_url.loc[urls == url, "sender_name"].dropna()
+                    names = with_url.loc[with_url["sender_url"] == raw, "sender_name"].dropna()
                     name = names.mode().iloc[0] if len(names) else None
     if not name and len(messages):
         if messages["direction_raw"].notna().any():
@@ -183,18 +181,21 @@ def prepare_messages(messages: pd.DataFrame, owner: Owner, export_date: str) -> 
     """Messages with sender key, direction, conversation, counterpart and exclusion reason."""
     m = messages
     sender_name = _text(m["sender_name"])
-    sender_key = person_keys(m["sender_url"], sender_name)
+    sender_url = normalise_urls(m["sender_url"])
+    sender_key = person_keys(m["sender_url"], sender_name, normalised=sender_url)
+    owner_name_key = name_key(owner.name)
+    sender_is_owner_by_name = (name_keys(sender_name) == owner_name_key).fillna(False)
     owner_key = owner.key
     has_urls = bool(m["sender_url"].notna().any())
 
     if m["direction_raw"].notna().any():
         outbound = (m["direction_raw"] == "OUTGOING").fillna(False)
-        outbound |= m["direction_raw"].isna() & (_name_keys(sender_name) == name_key(owner.name)).fillna(False)
+        outbound |= m["direction_raw"].isna() & sender_is_owner_by_name
     elif owner.profile_url:
         outbound = (sender_key == owner.profile_url).fillna(False)
-        outbound |= m["sender_url"].isna() & (_name_keys(sender_name) == name_key(owner.name)).fillna(False)
+        outbound |= m["sender_url"].isna() & sender_is_owner_by_name
     else:
-        outbound = (_name_keys(sender_name) == name_key(owner.name)).fillna(False)
+        outbound = sender_is_owner_by_name
     outbound = outbound.astype(bool)
 
     # Conversations: LinkedIn's id, else (pre-2021) the owner plus one counterpart.
@@ -202,7 +203,7 @@ def prepare_messages(messages: pd.DataFrame, owner: Owner, export_date: str) -> 
     legacy = conversation.isna() & m["direction_raw"].notna()
     if legacy.any():
         other = sender_name.where(~outbound, _text(m["to_names"]))
-        conversation = conversation.mask(legacy, "legacy:" + _name_keys(other).fillna("unknown"))
+        conversation = conversation.mask(legacy, "legacy:" + name_keys(other).fillna("unknown"))
     conversation = conversation.fillna("(no conversation)")
 
     # Exclusion reasons, first match wins.
@@ -223,8 +224,12 @@ def prepare_messages(messages: pd.DataFrame, owner: Owner, export_date: str) -> 
         | content_raw.str.contains(_PLACEHOLDER, regex=True).fillna(False)
         | company_mail
     )
-    short = content_raw.str.len().fillna(0) < 500
-    system = short & content_raw.str.strip().str.fullmatch(_SYSTEM, case=False).fillna(False)
+    candidates = (
+        content_raw.str.contains("conversation", regex=False, case=False)
+        | content_raw.str.contains("request accepted", regex=False, case=False)
+    ).fillna(False) & (content_raw.str.len().fillna(0) < 500)
+    system = pd.Series(False, index=m.index)
+    system[candidates] = content_raw[candidates].str.strip().str.fullmatch(_SYSTEM, case=False).fillna(False)
     exclusion = pd.Series(
         np.select(
             [redacted, draft, spam, sponsored, hidden, system],
@@ -244,10 +249,12 @@ def prepare_messages(messages: pd.DataFrame, owner: Owner, export_date: str) -> 
         pd.DataFrame({"c": conversation, "k": sender_key})[~outbound & sender_key.notna()]
         .drop_duplicates("c").set_index("c")["k"]
     )
-    recipients = _text(m["recipient_urls"]).str.split(r"\s*[,;]\s*", n=1, regex=True).str[0]
-    first_recipient = person_keys(recipients, _text(m["to_names"]))
     counterpart = sender_key.where(~outbound, conversation.map(first_other))
-    counterpart = counterpart.where(~outbound | counterpart.notna(), first_recipient)
+    needs_recipient = outbound & counterpart.isna()
+    if needs_recipient.any():
+        recipients = _text(m["recipient_urls"])[needs_recipient].str.split(
+            r"\s*[,;]\s*", n=1, regex=True).str[0]
+        counterpart[needs_recipient] = person_keys(recipients, _text(m["to_names"])[needs_recipient])
     if owner_key:
         counterpart = counterpart.mask(counterpart == owner_key)
 
@@ -257,7 +264,7 @@ def prepare_messages(messages: pd.DataFrame, owner: Owner, export_date: str) -> 
         "sent_at": sent_at,
         "sender_key": sender,
         "sender_name": sender_name,
-        "sender_url": normalise_urls(m["sender_url"]),
+        "sender_url": sender_url,
         "to_names": _text(m["to_names"]),
         "recipient_urls": _text(m["recipient_urls"]),
         "subject": _text(m["subject"]),
@@ -269,9 +276,12 @@ def prepare_messages(messages: pd.DataFrame, owner: Owner, export_date: str) -> 
         "seen_on": export_date,
     })
     frame = frame[frame["sent_at"].notna()]
-    frame["occurrence"] = frame.groupby(
-        ["conversation_id", "sent_at", "sender_key"], sort=False
-    ).cumcount()
+    natural_key = ["conversation_id", "sent_at", "sender_key"]
+    repeated = frame.duplicated(natural_key, keep=False)
+    frame["occurrence"] = 0
+    if repeated.any():
+        frame.loc[repeated, "occurrence"] = (
+            frame[repeated].groupby(natural_key, sort=False).cumcount())
     return frame
 
 
@@ -280,14 +290,16 @@ def _clean_content(content: pd.Series) -> pd.Series:
     needs = content.str.contains("[&<]", regex=True).fillna(False)
     if not needs.any():
         return content
-    is_html = content.str.contains(_HTML_START, regex=True, case=False).fillna(False)
-    distinct = pd.unique(content[needs])
-    html_values = set(pd.unique(content[needs & is_html]))
+    marked = content[needs]
+    is_html = marked.str.contains(_HTML_START, regex=True, case=False).fillna(False)
+    html_values = set(pd.unique(marked[is_html]))
     mapping = {
         value: strip_html(value) if value in html_values else html.unescape(value)
-        for value in distinct
+        for value in pd.unique(marked)
     }
-    return content.mask(needs, content.map(mapping)).astype("string")
+    cleaned = content.copy()
+    cleaned[needs] = marked.map(mapping)
+    return cleaned
 
 
 def prepare_invitations(invitations: pd.DataFrame, export_date: str) -> pd.DataFrame:
@@ -298,7 +310,7 @@ def prepare_invitations(invitations: pd.DataFrame, export_date: str) -> pd.DataF
     url = _text(i["inviter_url"]).where(incoming, _text(i["invitee_url"]))
     frame = pd.DataFrame({
         "direction": np.where(incoming, "incoming", "outgoing"),
-        "name_key": _name_keys(name),
+        "name_key": name_keys(name),
         "sent_at": _iso_seconds(i["sent_at"]),
         "person_key": person_keys(url, name),
         "name": name,
@@ -320,7 +332,7 @@ def _rows(frame: pd.DataFrame, columns: list[str]) -> list[tuple]:
         if series.dtype.kind in "iub":
             values.append(series.tolist())
         else:
-            values.append(series.astype(object).where(series.notna(), None).tolist())
+            values.append(series.to_numpy(dtype=object, na_value=None))
     return list(zip(*values, strict=True))
 
 

@@ -11,6 +11,7 @@ import re
 import unicodedata
 from urllib.parse import unquote
 
+import numpy as np
 import pandas as pd
 
 _SCHEME = re.compile(r"^(?:https?://)?", re.IGNORECASE)
@@ -32,11 +33,21 @@ def normalise_url(url: object) -> str | None:
     return "https://" + text
 
 
+def _per_distinct(values: pd.Series, function) -> pd.Series:
+    """``function`` applied once per distinct value, spread back over the Series."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    mapped = np.array([function(u) for u in uniques] + [None], dtype=object)
+    return pd.Series(mapped[codes], index=values.index, dtype="string")
+
+
 def normalise_urls(urls: pd.Series) -> pd.Series:
-    """Vectorised :func:`normalise_url` (maps each distinct value once)."""
-    uniques = pd.unique(urls.dropna())
-    mapping = {u: normalise_url(u) for u in uniques}
-    return urls.map(mapping).astype("string")
+    """Vectorised :func:`normalise_url` (computed once per distinct value)."""
+    return _per_distinct(urls, normalise_url)
+
+
+def name_keys(names: pd.Series) -> pd.Series:
+    """Vectorised :func:`name_key` (computed once per distinct value)."""
+    return _per_distinct(names, name_key)
 
 
 def name_key(name: object) -> str | None:
@@ -56,10 +67,12 @@ def person_key(url: object, name: object) -> str | None:
     return f"name:{folded}" if folded else None
 
 
-def person_keys(urls: pd.Series, names: pd.Series) -> pd.Series:
-    """Vectorised :func:`person_key` over two aligned Series."""
-    by_url = normalise_urls(urls)
-    name_uniques = pd.unique(names.dropna())
-    folded = names.map({n: name_key(n) for n in name_uniques})
-    by_name = ("name:" + folded.astype("string")).where(folded.notna())
+def person_keys(urls: pd.Series, names: pd.Series, *, normalised: pd.Series | None = None) -> pd.Series:
+    """Vectorised :func:`person_key` over two aligned Series (``normalised``: URLs already
+    normalised, to save doing it twice)."""
+    by_url = normalise_urls(urls) if normalised is None else normalised
+    missing = by_url.isna()
+    if not missing.any():
+        return by_url
+    by_name = "name:" + name_keys(names[missing])
     return by_url.fillna(by_name).astype("string")
