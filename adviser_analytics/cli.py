@@ -237,6 +237,8 @@ def build_parser() -> argparse.ArgumentParser:
     q = sub.add_parser("export", parents=[common], help="write the label CSVs")
     q.add_argument("dir", metavar="DIR")
     sub.add_parser("suggest", parents=[common], help="infer labels and run the rules")
+    sub.add_parser("rules", parents=[common],
+                   help="copy the default label rules into the workspace for editing")
     p.set_defaults(handler=_labels_handler)
 
     p = commands.add_parser("policy", parents=[common], help="store or show your contact policy")

@@ -1,0 +1,229 @@
+"""How good are the inference and the label rules? Precision and recall on the sample series.
+
+    python -m adviser_analytics.evaluate_labels --samples data_samples [--rules FILE] [--json]
+
+Builds a temporary workspace from the synthetic monthly exports (ingested one by one in date
+order, as an adviser would), stores ``policy.yaml``, runs :func:`labels.suggest` and compares
+every label it produced with ``truth.json`` (written by ``adviser_analytics.samples``):
+
+- relationship suggestions, per class, over the people the workspace knows;
+- referrals (a request handled ``refer`` with the right kind), per kind;
+- honest declines (handling ``explain``), per request and per owner message;
+- introduction requests (requester, target and day);
+- decisions inferred from the snapshots (``accept``, ``ask``, ``ignore``) and the
+  ``redirect`` suggestions; ``ignore`` counts as right for a truth of ``ignore`` or ``report``
+  (the data cannot tell a reported invitation from an ignored one);
+- the inferred handlings ``answer`` and ``none``.
+
+Precision = right / labelled; recall = right / truth (of what the workspace holds).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from adviser_analytics.labels import load_rules, reply_runs, suggest
+from adviser_analytics.workspace import Workspace
+
+# what the data and rules cannot reach, said next to the figures
+LIMITS = [
+    "relationship personal and unknown: nothing in a title, company or message says so; "
+    "only the adviser can tell (no rule suggests them).",
+    "relationship of people known only from a message or an invitation (no Connections row): "
+    "no title or company to read; only what they wrote can suggest a class.",
+    "decision report: LinkedIn's export does not say an invitation was reported; the data "
+    "show only that it was never accepted (inferred as ignore).",
+    "decision redirect is suggested only when your message to the inviter names a service "
+    "(a referral rule matched); a redirect in other words is inferred as ask.",
+    "decisions and handlings younger than 21 days at the last export stay unlabelled (pending).",
+    "a reply that refers in words no rule knows is inferred as answer.",
+]
+
+
+def _ingest_series(samples: Path, workspace: Path) -> None:
+    from adviser_analytics.demo import sample_exports
+    from adviser_analytics.ingest import ingest
+
+    exports = sample_exports(samples)
+    with Workspace.create(workspace) as ws:
+        for export in exports:
+            ingest(ws, [export])
+        policy = samples / "policy.yaml"
+        if policy.is_file():
+            ws.set_policy_text(policy.read_text(encoding="utf-8"))
+
+
+def _score(predicted: Iterable, truth: Iterable) -> dict:
+    predicted, truth = set(predicted), set(truth)
+    right = len(predicted & truth)
+    return {
+        "labelled": len(predicted), "right": right, "truth": len(truth),
+        "precision": round(right / len(predicted), 3) if predicted else None,
+        "recall": round(right / len(truth), 3) if truth else None,
+    }
+
+
+def compare(ws: Workspace, truth: dict) -> dict:
+    """Scores of the workspace's labels against the sample truth (see the module docstring)."""
+    labels = ws.labels()
+    labels["subject"] = labels["subject"].astype(str)
+    owner = ws.owner.key
+    result: dict = {}
+
+    # relationships, over the people the workspace knows
+    people = set(ws.people()["person_key"].astype(str)) - {owner}
+    true_rel = {k: v for k, v in truth["people"].items() if k in people}
+    rel = labels[labels["kind"] == "relationship"]
+    result["relationship"] = {
+        cls: _score(rel.loc[rel["value"] == cls, "subject"],
+                    [k for k, v in true_rel.items() if v == cls])
+        for cls in ("client", "colleague", "professional", "spam", "personal", "unknown")
+    }
+    ruled = ("client", "colleague", "professional", "spam")
+    result["relationship"]["all four ruled classes"] = _score(
+        [(k, v) for k, v in zip(rel["subject"], rel["value"], strict=True)],
+        [(k, v) for k, v in true_rel.items() if v in ruled])
+
+    # requests: handling and referral
+    def key(conversation, started):
+        return f"{conversation}|{started}"
+
+    true_req = {key(r["conversation_id"], r["started_at"]): r for r in truth["requests"]}
+    handling = labels[labels["kind"] == "handling"].set_index("subject")
+    referral = labels[labels["kind"] == "referral"].set_index("subject")
+    result["referral"] = {}
+    refer = handling[handling["value"] == "refer"]
+    for kind in ("appointment", "mentor", "event", "resource", "reception", "other"):
+        predicted = [s for s in refer.index if referral["value"].get(s) == kind]
+        actual = [k for k, r in true_req.items() if r["handling"] == "refer"
+                  and r["referral"] == kind]
+        result["referral"][kind] = _score(predicted, actual)
+    result["referral"]["refer (any kind)"] = _score(
+        refer.index, [k for k, r in true_req.items() if r["handling"] == "refer"])
+    result["referral"]["refer + kind"] = _score(
+        [(s, referral["value"].get(s)) for s in refer.index],
+        [(k, r["referral"]) for k, r in true_req.items() if r["handling"] == "refer"])
+
+    explain = handling[handling["value"] == "explain"]
+    result["explain"] = {"requests": _score(
+        explain.index, [k for k, r in true_req.items() if r["handling"] == "explain"])}
+    # per owner message: the decline rules on every owner message
+    from adviser_analytics.labels import _first_rule, rules_for
+
+    messages = reply_runs(ws.messages())
+    owner_messages = messages[messages["direction"] == "outbound"]
+    hits = _first_rule(owner_messages["content"], rules_for(ws).family("explain"))
+    matched = owner_messages[hits["rule"].notna()]
+    stamp = matched["sent_at"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    result["explain"]["messages"] = _score(
+        zip(matched["conversation_id"].astype(str), stamp, strict=True),
+        [(d["conversation_id"], d["sent_at"]) for d in truth["declines"]])
+
+    # introductions
+    intro = ws.introductions()
+    predicted = set(zip(intro["requester_key"].astype(str), intro["target_key"].astype(str),
+                        intro["requested_on"].dt.strftime("%Y-%m-%d"), strict=True))
+    result["introduction"] = {"requests": _score(
+        predicted, [(i["requester_url"], i["target_url"], i["requested_on"])
+                    for i in truth["introductions"]])}
+
+    # decisions on incoming invitations
+    inv = ws.invitations()
+    inv = inv[inv["direction"] == "incoming"].copy()
+    inv["subject"] = inv["invitation_id"].astype("int64").astype(str)
+    inv["stamp"] = inv["sent_at"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    by_key = {(p, s): i for i, p, s in zip(inv["subject"], inv["person_key"].astype(str),
+                                           inv["stamp"], strict=True)}
+    true_dec = {}
+    for i in truth["invitations"]:
+        if i["direction"] != "incoming":
+            continue
+        subject = by_key.get((i["profile_url"], i["sent_at"]))
+        if subject is not None:
+            true_dec[subject] = i["decision"]
+    dec = labels[labels["kind"] == "decision"]
+    result["decision"] = {}
+    for value, accepted in (("accept", {"accept"}), ("ask", {"ask"}),
+                            ("ignore", {"ignore", "report"}), ("redirect", {"redirect"})):
+        result["decision"][value + (" (truth ignore or report)" if value == "ignore" else "")] = \
+            _score(dec.loc[dec["value"] == value, "subject"],
+                   [s for s, v in true_dec.items() if v in accepted])
+    result["decision"]["report"] = _score(dec.loc[dec["value"] == "report", "subject"],
+                                          [s for s, v in true_dec.items() if v == "report"])
+
+    # inferred handlings
+    result["handling"] = {
+        value: _score(handling.index[handling["value"] == value],
+                      [k for k, r in true_req.items() if r["handling"] == value])
+        for value in ("answer", "none")
+    }
+    return result
+
+
+def evaluate(samples: str | Path, rules: str | Path | None = None) -> dict:
+    """Build a temporary workspace from ``samples``, run ``suggest`` and score it."""
+    samples = Path(samples)
+    with tempfile.TemporaryDirectory(prefix="adviser-analytics-eval-") as tmp:
+        from adviser_analytics.demo import sample_exports
+
+        if not samples.is_dir() or not sample_exports(samples):
+            from adviser_analytics import samples as generator
+
+            print(f"{samples} holds no sample exports; generating the sample series ...",
+                  file=sys.stderr)
+            samples = Path(tmp) / "samples"
+            generator.write_series(samples)
+        truth = json.loads((samples / "truth.json").read_text(encoding="utf-8"))
+        workspace = Path(tmp) / "workspace"
+        _ingest_series(samples, workspace)
+        with Workspace.open(workspace) as ws:
+            with ws.transaction():
+                summary = suggest(ws, load_rules(rules) if rules else None)
+            scores = compare(ws, truth)
+    return {"samples": str(samples), "suggest": summary, "scores": scores, "limits": LIMITS}
+
+
+def format_report(result: dict) -> str:
+    lines = [f"Label rules and inference on the sample series ({result['samples']})", ""]
+    header = f"{'family':<14}{'label':<34}{'labelled':>9}{'right':>7}{'truth':>7}" \
+             f"{'precision':>11}{'recall':>8}"
+    lines += [header, "-" * len(header)]
+
+    def show(x):
+        return "-" if x is None else f"{x:.2f}"
+
+    for family, rows in result["scores"].items():
+        for label, s in rows.items():
+            lines.append(f"{family:<14}{label:<34}{s['labelled']:>9}{s['right']:>7}"
+                         f"{s['truth']:>7}{show(s['precision']):>11}{show(s['recall']):>8}")
+    lines += ["", "Where rules and inference cannot reach:"]
+    lines += [f"- {text}" for text in result["limits"]]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m adviser_analytics.evaluate_labels",
+        description="Precision and recall of label inference and rules on the sample series.")
+    parser.add_argument("--samples", default="data_samples", help="the sample series folder")
+    parser.add_argument("--rules", help="a rules.yaml to try (default: the shipped rules)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args(argv)
+    result = evaluate(args.samples, args.rules)
+    if args.json:
+        json.dump(result, sys.stdout, ensure_ascii=False, default=str)
+        sys.stdout.write("\n")
+    else:
+        print(format_report(result))
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
+
+
