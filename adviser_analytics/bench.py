@@ -128,10 +128,6 @@ def main(argv: list[str] | None = None) -> int:
           f"{result['messages']['total']} person-to-person messages, "
           f"{result['invitations']['total']} invitations; skipped {result['skipped']}")
 
-    try:
-        from adviser_analytics.metrics import compute  # noqa: F401
-    except ImportError:
-        return 0
     import sqlite3
 
     with sqlite3.connect(workspace / "adviser.sqlite") as db:
@@ -140,6 +136,16 @@ def main(argv: list[str] | None = None) -> int:
     metrics = _run_stage("metrics", str(workspace), month)
     print(f"{'one month of metrics (' + month + ')':<34}{metrics['seconds']:>9.2f}"
           f"{metrics['seconds'] / bare['seconds']:>13.2f}   <= 3x")
+
+    from adviser_analytics.evaluate_labels import evaluate, format_report
+
+    print("\nLabel suggestions against the generator's truth (data_samples/):")
+    print(format_report(evaluate(Path("data_samples"))))
+
+    from adviser_analytics import bench_reports
+
+    print("\nReports for 6 monthly periods (sample workspace):")
+    bench_reports.main([])
     return 0
 
 

@@ -202,6 +202,11 @@ def test_unterminated_quote(tmp_path):
         b"B,2024-01-02 00:00:00 UTC,x\nC,2024-01-03 00:00:00 UTC,y\n")
     error = pytest.raises(BadExportError, read_export, folder).value
     assert error.line == 2 and "never closed" in str(error)
+    (folder / "messages.csv").write_bytes(
+        b"FROM,DATE,CONTENT\nA,2024-01-01 00:00:00 UTC,x\n\"B,2024-01-02 00:00:00 UTC,y\n"
+        b"C,2024-01-03 00:00:00 UTC,z\n")
+    error = pytest.raises(BadExportError, read_export, folder).value
+    assert error.line == 3 and "quote character is missing" in str(error)
 
 
 def test_stray_carriage_return(tmp_path):

@@ -233,11 +233,11 @@ def _bad_date(value, position, file, lines, column, problem) -> BadExportError:
     line = None
     if lines is not None:
         try:
-            line = int(lines[position])
+            line = int(lines.iloc[position] if hasattr(lines, "iloc") else lines[position])
         except (IndexError, KeyError, TypeError, ValueError):
             line = None
     where_col = f" in column {column}" if column else ""
-    row = "" if line or file else f" (value number {position + 1})"
+    row = "" if line else f" (value number {position + 1})"
     return BadExportError(
         f"the date {text!r}{where_col}{row} {problem}",
         file=file, line=line,

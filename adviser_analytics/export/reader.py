@@ -27,9 +27,10 @@ from .limits import DEFAULT_LIMITS, ReadLimits
 from .sources import Source, choose_files, export_date_from, open_source
 
 
-@dataclass
+@dataclass(eq=False)
 class ExportContents:
-    """What one export holds, in the shapes of docs/architecture.md."""
+    """What one export holds, in the shapes of docs/architecture.md (compared by identity:
+    its fields are DataFrames)."""
 
     source: str
     export_date: dt.date | None
