@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 WORKSPACE ?= workspace/demo
 
-.PHONY: demo test lab bench lint samples clean install
+.PHONY: demo test lab bench bench-reports lint samples clean install
 
 install: $(STAMP)
 
@@ -27,6 +27,9 @@ lab: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m adviser_analytics.bench
+
+bench-reports: $(STAMP)
+	$(BIN)/python -m adviser_analytics.bench_reports
 
 lint: $(STAMP)
 	$(BIN)/ruff check adviser_analytics tests

@@ -7,14 +7,13 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from conftest import load_truth
 
 from adviser_analytics.labels import suggest
 from adviser_analytics.metrics import compute, drift
 from adviser_analytics.metrics.episodes import requests as episodes
 from adviser_analytics.periods import Period, split
 from adviser_analytics.workspace import Workspace
-
-from conftest import load_truth
 
 
 @pytest.fixture(scope="module")

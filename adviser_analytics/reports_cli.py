@@ -1,0 +1,61 @@
+"""The ``report`` command: ``report --from --to [--every week|month|term]
+[--audience self|supervision] [--out DIR] [--jobs N] [--only-missing]``.
+
+Exit 0 when every period's report was written (or skipped with ``--only-missing``); 1 when
+any period failed or was withheld by the leak check (the others are still written, and a
+failed period keeps its previous report); 2 for usage errors.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from .periods import parse_date
+from .reports import describe_failure, run_reports
+
+
+def _usage(message: str) -> Exception:
+    from .cli import UsageError
+
+    return UsageError(message)
+
+
+def cmd_report(args, workspace_path: Path, emit, say) -> int:
+    try:
+        start = parse_date(args.date_from, what="--from")
+        end = parse_date(args.date_to, what="--to")
+    except ValueError as error:
+        raise _usage(str(error)) from None
+    if end < start:
+        raise _usage(f"--to ({end}) is before --from ({start})")
+    jobs = getattr(args, "jobs", None)
+    jobs = 1 if jobs is None else jobs
+    if jobs < 1:
+        raise _usage("--jobs must be 1 or more")
+    jobs = min(jobs, max(os.cpu_count() or 1, 1) * 2)
+    out = Path(args.out) if getattr(args, "out", None) else Path("reports")
+    audience = getattr(args, "audience", None) or "self"
+    run = run_reports(workspace_path, start, end, every=getattr(args, "every", None),
+                      audience=audience, out=out, jobs=jobs,
+                      only_missing=bool(getattr(args, "only_missing", False)),
+                      progress=None if not args.json else False)
+    written = [r for r in run.results if r.status == "written"]
+    skipped = [r for r in run.results if r.status == "skipped"]
+    lines = [f"{len(written)} {audience} report{'s' if len(written) != 1 else ''} written to "
+             f"{run.folder}" + (f", {len(skipped)} already there (skipped)" if skipped else "")
+             + f" in {run.seconds:.1f} s."]
+    if run.index:
+        lines.append(f"Open {run.index} to see every report.")
+    emit(args, run.to_dict(), "\n".join(lines))
+    if not (run.failed or run.problems):
+        return 0
+    trouble = []
+    if run.failed:
+        trouble.append(f"{len(run.failed)} period{'s' if len(run.failed) != 1 else ''} "
+                       "could not be reported (an earlier report of it, if any, is kept):")
+        trouble += [f"  - {describe_failure(r)}" for r in run.failed]
+    trouble += [f"  - {problem}" for problem in run.problems]
+    print("adviser-analytics: " + "\n".join(trouble), file=sys.stderr)
+    return 1

@@ -1,0 +1,475 @@
+"""``report``: papermill per period, HTML for self and supervision, index, leak check.
+
+The sample workspace is built once per session (from ``data_samples/`` when it holds the
+exports, else from the generator's series, exactly as ``demo`` builds it) at
+``<tmp>/workspace/demo``, beside a ``<tmp>/notebooks/`` folder, so the notebooks' default
+``../workspace/demo`` points at it. Three months of reports of both audiences are written
+once and shared by the tests that only read them.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from adviser_analytics import privacy, reports
+from adviser_analytics.cli import main
+from adviser_analytics.metrics import compute
+from adviser_analytics.periods import Period
+from adviser_analytics.reflection import headline, supervision_percent
+from adviser_analytics.workspace import Workspace
+
+ROOT = Path(__file__).resolve().parent.parent
+MONTHS = ("2025-11-01", "2026-01-31")          # before and after a policy change
+LABELS = ("2025-11", "2025-12", "2026-01")
+
+_BUILT: dict[str, Path] = {}
+
+
+def build_reports_workspace(tmp_path_factory, request) -> Path:
+    """The demo's sample workspace, built once per test session (shared with
+    ``test_notebooks.py``): ``<base>/workspace/demo`` with ``<base>/notebooks/`` beside it."""
+    if "workspace" not in _BUILT:
+        from adviser_analytics.demo import run_demo, sample_exports
+
+        samples = ROOT / "data_samples"
+        if not samples.is_dir() or not sample_exports(samples):
+            samples = request.getfixturevalue("sample_series")[0]
+        base = tmp_path_factory.mktemp("reports-base")
+        workspace = base / "workspace" / "demo"
+        run_demo(workspace, out=None, samples=samples, say=lambda _text: None, reports=False)
+        (base / "notebooks").mkdir()
+        _BUILT["workspace"] = workspace
+    return _BUILT["workspace"]
+
+
+@pytest.fixture(scope="session")
+def report_workspace(tmp_path_factory, request) -> Path:
+    return build_reports_workspace(tmp_path_factory, request)
+
+
+@pytest.fixture(scope="session")
+def monthly_reports(report_workspace, tmp_path_factory) -> Path:
+    """Three months of reports, both audiences, two jobs (read-only for the tests)."""
+    out = tmp_path_factory.mktemp("reports-out") / "reports"
+    for audience in ("self", "supervision"):
+        run = reports.run_reports(report_workspace, *MONTHS, every="month", audience=audience,
+                                  out=out, jobs=2, progress=False)
+        assert not run.failed, [r.error for r in run.failed]
+        assert not run.problems, run.problems
+    return out
+
+
+def _key_numbers_from_notebook(path: Path) -> dict[str, str]:
+    nb = nbformat.read(path, as_version=4)
+    cell = next(c for c in nb.cells if c.cell_type == "code" and "key_numbers" in c.source)
+    text = cell.outputs[0]["data"]["text/plain"]
+    return dict(line.split(": ", 1) for line in text.splitlines())
+
+
+def _key_numbers_from_html(page: str) -> dict[str, str]:
+    block = page[page.index("aa-key-numbers"):]
+    block = block[:block.index("</table>")]
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", block)
+    return {html.unescape(k): html.unescape(v)
+            for k, v in zip(cells[::2], cells[1::2], strict=True)}
+
+
+def _metrics(workspace: Path, label: str) -> dict:
+    start = f"{label}-01"
+    end = {"2025-11": "2025-11-30", "2025-12": "2025-12-31", "2026-01": "2026-01-31",
+           "2026-02": "2026-02-28"}[label]
+    with Workspace.open(workspace) as ws:
+        return compute(ws, Period.parse(start, end))
+
+
+def _pct(num, base):
+    return f"{100 * num / base:.0f}%"
+
+
+# ------------------------------------------------------------------------------------------
+# layout and numbers
+
+
+def test_layout_both_audiences(monthly_reports):
+    for label in LABELS:
+        assert (monthly_reports / "self" / f"{label}.html").is_file()
+        assert (monthly_reports / "self" / f"{label}.ipynb").is_file()
+        assert (monthly_reports / "supervision" / f"{label}.html").is_file()
+        assert not (monthly_reports / "supervision" / f"{label}.ipynb").exists()
+    for audience in ("self", "supervision"):
+        folder = monthly_reports / audience
+        assert {p.name for p in folder.iterdir() if p.name.startswith(".")} == set(), \
+            "no temporary files are left behind"
+        log = [json.loads(line) for line in (folder / "run-log.jsonl").read_text().splitlines()]
+        assert log[-1]["parameters"]["audience"] == audience
+        assert log[-1]["versions"]["papermill"] and log[-1]["versions"]["adviser_analytics"]
+        assert [p["status"] for p in log[-1]["periods"]] == ["written"] * 3
+        assert all(p["seconds"] > 0 for p in log[-1]["periods"])
+    self_log = (monthly_reports / "self" / "run-log.jsonl").read_text()
+    sup_log = (monthly_reports / "supervision" / "run-log.jsonl").read_text()
+    assert '"workspace"' in self_log
+    assert '"workspace"' not in sup_log and "/" not in json.loads(
+        sup_log.splitlines()[-1])["parameters"].get("out", "")
+
+
+@pytest.mark.parametrize("label", LABELS)
+def test_self_key_numbers_match_metrics(monthly_reports, report_workspace, label):
+    shown = _key_numbers_from_notebook(monthly_reports / "self" / f"{label}.ipynb")
+    m = _metrics(report_workspace, label)
+    load, pol = m["load"], m["policy"]
+    assert shown["Requests for help that started"] == str(load["requests"])
+    assert shown["Answered (at any time since)"] == str(load["answered_requests"])
+    assert shown["Reply rate"] == (_pct(load["answered_requests"], load["requests"])
+                                   if load["requests"] else "–")
+    assert shown["Conversations waiting at the end"] == str(load["backlog"])
+    assert shown["Decisions the policy speaks to"] == str(pol["decisions"])
+    assert shown["Following the policy in force"] == (
+        _pct(pol["conforming"], pol["decisions"]) if pol["decisions"] else "–")
+    page = (monthly_reports / "self" / f"{label}.html").read_text(encoding="utf-8")
+    assert _key_numbers_from_html(page) == shown
+
+
+@pytest.mark.parametrize("label", LABELS)
+def test_supervision_key_numbers_are_suppressed(monthly_reports, report_workspace, label):
+    page = (monthly_reports / "supervision" / f"{label}.html").read_text(encoding="utf-8")
+    shown = _key_numbers_from_html(page)
+    m = _metrics(report_workspace, label)
+    load, pol = m["load"], m["policy"]
+    assert shown["Requests for help that started"] == str(privacy.suppress_count(load["requests"]))
+    rate = supervision_percent(load["answered_requests"], load["requests"])
+    assert shown["Reply rate"] == (rate or shown["Reply rate"])
+    assert rate is not None or "withheld" in shown["Reply rate"]
+    if load["requests"] < 10:
+        assert "withheld" in shown["Reply rate"]
+        assert "withheld" in shown["Median time to first reply"]
+    conf = supervision_percent(pol["conforming"], pol["decisions"])
+    if conf is None:
+        assert "%" not in shown["Following the policy in force"]
+    for value in shown.values():
+        assert not re.fullmatch(r"[1-4]", value), "counts of 1-4 appear as <5"
+
+
+def test_html_has_no_code_prompts_or_parameters(monthly_reports, report_workspace):
+    for audience in ("self", "supervision"):
+        page = (monthly_reports / audience / "2025-12.html").read_text(encoding="utf-8")
+        for element in ("jp-InputPrompt", "jp-OutputPrompt", "hl-ipython3", "jp-CodeMirrorEditor"):
+            assert not re.search(rf'class="[^"]*\b{element}\b', page), element
+        assert not re.search(r">\s*(In|Out)(&nbsp;|\s)*\[\d*\]", page), "no prompts"
+        for code in ("open_report", "report.", "period_from", "injected-parameters",
+                     "import ", "papermill"):
+            assert code not in page, code
+        assert str(report_workspace) not in page
+        assert "<script src=" not in page, "nothing is fetched from the network"
+        assert 'http-equiv="Content-Security-Policy"' in page
+        assert page.count('src="data:image/png;base64,') >= 1
+        assert "<h2>Reflection report: December 2025</h2>" in page
+        body = page[page.index("<body"):]
+        assert not re.search(r"<(?![a-zA-Z/!])", body), "text is escaped (<5 as &lt;5)"
+        for stage in ("Description", "Feelings", "Evaluation", "Analysis", "Worth discussing",
+                      "Conclusion", "Action plan"):
+            assert stage in page
+
+
+def test_supervision_output_passes_the_leak_check(monthly_reports, report_workspace):
+    with Workspace.open(report_workspace) as ws:
+        people = ws.people()
+        messages = ws.messages(include_excluded=True)
+        owner = ws.owner
+    terms = privacy.sensitive_terms(people, messages,
+                                    extra=[str(report_workspace), owner.name or ""])
+    assert len(terms) > 100
+    texts = [(str(p), reports._scan_text(p.read_text(encoding="utf-8")))
+             for p in sorted((monthly_reports / "supervision").iterdir())]
+    leaks = privacy.find_leaks(texts, terms, allow=reports.ALLOW)
+    assert leaks == [], [str(leak) for leak in leaks[:5]]
+    whole = "\n".join(t for _, t in texts)
+    assert "linkedin.com/in/" not in whole
+    assert not re.search(r"[\w.+-]+@[\w-]+\.[\w.]+", whole), "no e-mail addresses"
+    names = [n for n in people["name"].dropna() if len(n) > 6]
+    assert names and not [n for n in names if n in whole]
+    assert re.search(r"\b(client|colleague|professional|personal|unknown|person)-[0-9a-f]{4,}\b",
+                     whole), "people appear as pseudonyms"
+    # ... while the self version does name people
+    own = (monthly_reports / "self" / "2026-01.html").read_text(encoding="utf-8")
+    assert any(privacy.html_text(n) in own for n in names)
+
+
+def test_index_pages(monthly_reports, report_workspace):
+    top = (monthly_reports / "index.html").read_text(encoding="utf-8")
+    for audience in ("self", "supervision"):
+        for label in LABELS:
+            assert f'href="{audience}/{label}.html"' in top
+    assert top.count("<tr>") == 2 + 6
+    assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", top), "generation date shown"
+    sup = (monthly_reports / "supervision" / "index.html").read_text(encoding="utf-8")
+    assert 'href="2025-11.html"' in sup and "self/" not in sup and "Your own version" not in sup
+    for audience in ("self", "supervision"):
+        manifest = json.loads((monthly_reports / audience / "manifest.json").read_text())
+        for label in LABELS:
+            expected = headline(_metrics(report_workspace, label), audience == "supervision")
+            assert manifest["reports"][label]["headline"] == expected, (audience, label)
+            shown = expected["requests"], expected["reply_rate"], expected["conformance"]
+            page = (monthly_reports / audience / "index.html").read_text(encoding="utf-8")
+            row = re.search(rf'<tr><td><a href="{label}.html">.*?</tr>', page).group(0)
+            assert all(html.escape(v) in row for v in shown), row
+
+
+def test_a_part_of_a_shown_total_hides_a_small_rest():
+    assert supervision_percent(37, 39) is None          # 2 unanswered would follow
+    assert supervision_percent(30, 39) == "77%"
+    assert supervision_percent(3, 39) is None and supervision_percent(8, 9) is None
+
+
+def test_headline_suppression():
+    metrics = {"load": {"requests": 8, "answered_requests": 7},
+               "policy": {"decisions": 12, "conforming": 3}}
+    assert headline(metrics, True) == {"requests": "8", "reply_rate": "withheld",
+                                       "conformance": "withheld", "decisions": "12"}
+    assert headline(metrics, False) == {"requests": "8", "reply_rate": "88%",
+                                        "conformance": "25%", "decisions": "12"}
+    metrics["load"]["requests"] = 3
+    assert headline(metrics, True)["requests"] == "<5"
+
+
+def test_a_kept_kernel_gives_the_same_report_as_a_fresh_one(monthly_reports, report_workspace,
+                                                            tmp_path):
+    """Workers keep their kernel between periods (a new session each time): a period run on
+    a fresh kernel gives the same page."""
+    run = reports.run_reports(report_workspace, "2026-01-01", "2026-01-31", every="month",
+                              audience="self", out=tmp_path, fresh_kernels=True,
+                              progress=False)
+    assert [r.status for r in run.results] == ["written"]
+
+    def page(path):
+        return re.sub(r"Generated \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", "Generated",
+                      path.read_text(encoding="utf-8"))
+
+    assert page(tmp_path / "self" / "2026-01.html") == page(monthly_reports / "self"
+                                                            / "2026-01.html")
+    nb = nbformat.read(monthly_reports / "self" / "2026-01.ipynb", as_version=4)
+    counts = [c.execution_count for c in nb.cells if c.cell_type == "code"]
+    assert counts == list(range(1, len(counts) + 1))
+    assert not any("adviser-analytics-reset" in c.metadata.get("tags", []) for c in nb.cells)
+
+
+# ------------------------------------------------------------------------------------------
+# the command: --only-missing, failures, leaks, usage
+
+
+def test_only_missing(monthly_reports, report_workspace, tmp_path, capsys):
+    out = tmp_path / "reports"
+    shutil.copytree(monthly_reports, out)
+    def reports_in(folder):
+        return {p.name: p.stat().st_mtime_ns for p in folder.glob("20*.html")}
+
+    before = reports_in(out / "self")
+    code = main(["report", "--workspace", str(report_workspace), "--from", "2025-11-01",
+                 "--to", "2026-02-28", "--every", "month", "--out", str(out),
+                 "--only-missing", "--json"])
+    assert code == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert (payload["written"], payload["skipped"], payload["failed"]) == (1, 3, 0)
+    after = reports_in(out / "self")
+    assert {k: after[k] for k in before} == before
+    assert set(after) - set(before) == {"2026-02.html"}
+    manifest = json.loads((out / "self" / "manifest.json").read_text())
+    assert set(manifest["reports"]) == {*LABELS, "2026-02"}
+    assert 'href="self/2026-02.html"' in (out / "index.html").read_text()
+
+
+def _notebook(tmp_path: Path, extra_cells: list[str], name: str = "custom.ipynb") -> Path:
+    """A small notebook with the report's parameters and the given code cells."""
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {
+        "name": "python3", "display_name": "Python 3", "language": "python"}})
+    params = nbformat.v4.new_code_cell(
+        'workspace = "../workspace/demo"\nperiod_from = "2026-03-01"\n'
+        'period_to = "2026-03-31"\naudience = "self"')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [nbformat.v4.new_markdown_cell("# A small report"), params,
+                *[nbformat.v4.new_code_cell(c) for c in extra_cells]]
+    path = tmp_path / name
+    nbformat.write(nb, path)
+    return path
+
+
+def test_a_failing_period_keeps_its_previous_report(report_workspace, tmp_path, monkeypatch,
+                                                    capsys):
+    notebook = _notebook(tmp_path, [
+        'if period_from == "2026-02-01":\n    raise ValueError("this period fails on purpose")',
+        'from IPython.display import HTML\nHTML(f"<p>Report {period_from}</p>")'])
+    monkeypatch.setenv(reports.NOTEBOOK_ENV, str(notebook))
+    out = tmp_path / "reports"
+    (out / "self").mkdir(parents=True)
+    (out / "self" / "2026-02.html").write_text("PREVIOUS REPORT", encoding="utf-8")
+    code = main(["report", "--workspace", str(report_workspace), "--from", "2026-01-01",
+                 "--to", "2026-03-31", "--every", "month", "--out", str(out), "--jobs", "2"])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "2026-02" in captured.err and "this period fails on purpose" in captured.err
+    assert "2026-01" not in captured.err
+    assert (out / "self" / "2026-02.html").read_text(encoding="utf-8") == "PREVIOUS REPORT"
+    assert "Report 2026-01-01" in (out / "self" / "2026-01.html").read_text(encoding="utf-8")
+    assert "Report 2026-03-01" in (out / "self" / "2026-03.html").read_text(encoding="utf-8")
+    log = json.loads((out / "self" / "run-log.jsonl").read_text().splitlines()[-1])
+    status = {p["period"]: p["status"] for p in log["periods"]}
+    assert status == {"2026-01": "written", "2026-02": "failed", "2026-03": "written"}
+    assert "index.html" in os.listdir(out)
+    assert not [p for p in (out / "self").iterdir() if p.name.startswith(".")]
+
+
+def test_a_leaking_supervision_report_is_withheld(report_workspace, tmp_path):
+    with Workspace.open(report_workspace) as ws:
+        people = ws.people()
+    name = next(n for n in people["name"].dropna() if len(n.split()) == 2 and len(n) > 10)
+    notebook = _notebook(tmp_path, [
+        f'from IPython.display import HTML\nHTML("<p>A note about {name}</p>")'])
+    out = tmp_path / "reports"
+    run = reports.run_reports(report_workspace, "2026-03-01", "2026-03-31", every="month",
+                              audience="supervision", out=out, notebook=notebook,
+                              progress=False)
+    assert [r.status for r in run.results] == ["withheld"]
+    error = run.results[0].error
+    assert "2026-03.html" in error and "name" in error
+    assert name not in error, "the message itself does not reveal the name"
+    assert not (out / "supervision" / "2026-03.html").exists()
+
+
+def test_the_sweep_withholds_an_old_leaking_file(report_workspace, tmp_path):
+    with Workspace.open(report_workspace) as ws:
+        index = reports.leak_index(ws, report_workspace)
+        email = next(e for e in ws.people()["email"].dropna())
+    folder = tmp_path / "supervision"
+    folder.mkdir()
+    (folder / "old.html").write_text(f"<p>{email}</p>", encoding="utf-8")
+    (folder / "fine.html").write_text("<p>client-3f9a asked twice</p>", encoding="utf-8")
+    problems = reports._sweep(folder, index)
+    assert len(problems) == 1 and "old.html" in problems[0] and "e-mail" in problems[0]
+    assert not (folder / "old.html").exists() and (folder / "fine.html").exists()
+
+
+def test_base64_images_cannot_cause_false_alarms():
+    text = '<img src="data:image/png;base64,iVBOR+Anna/xyz=="> <style>.x{color:Anna}</style>'
+    assert "Anna" not in reports._scan_text(text)
+    assert "Anna" in reports._scan_text("<p>Anna</p>")
+
+
+@pytest.mark.parametrize("argv", [
+    ["--from", "2026-13-01", "--to", "2026-03-31"],
+    ["--from", "2026-03-31", "--to", "2026-03-01"],
+    ["--from", "2026-03-01", "--to", "2026-03-31", "--jobs", "0"],
+])
+def test_usage_errors(report_workspace, tmp_path, argv):
+    assert main(["report", "--workspace", str(report_workspace), "--out",
+                 str(tmp_path), *argv]) == 2
+
+
+def test_missing_workspace_is_exit_1(tmp_path, capsys):
+    assert main(["report", "--workspace", str(tmp_path / "none"), "--from", "2026-03-01",
+                 "--to", "2026-03-31", "--out", str(tmp_path / "r")]) == 1
+    assert "no workspace" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------------------
+# pieces
+
+
+def test_terms_from_the_workspace(tmp_path):
+    (tmp_path / "terms.yaml").write_text(
+        "terms:\n  - {name: Michaelmas, start: '10-01', end: '12-15'}\n"
+        "  - [Lent, '01-10', '03-20']\n", encoding="utf-8")
+    terms = reports.load_terms(tmp_path, cwd=tmp_path / "elsewhere")
+    assert terms == [("Michaelmas", "10-01", "12-15"), ("Lent", "01-10", "03-20")]
+    periods = reports.split("2025-10-01", "2026-03-20", "term", terms=terms)
+    assert [p.label for p in periods] == ["Michaelmas 2025", "Between terms", "Lent 2026"]
+    assert reports.load_terms(tmp_path / "nothing", cwd=tmp_path / "nothing") is None
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "terms.yaml").write_text("terms: [[Lent, '13-10', '03-20']]")
+    with pytest.raises(reports.AdviserAnalyticsError, match="terms.yaml"):
+        reports.load_terms(tmp_path / "bad")
+
+
+def test_write_atomic_keeps_the_old_file_on_failure(tmp_path, monkeypatch):
+    target = tmp_path / "r.html"
+    reports.write_atomic(target, "old")
+
+    def broken(*_args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(reports.os, "replace", broken)
+    with pytest.raises(OSError):
+        reports.write_atomic(target, "new")
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["r.html"]
+
+
+def test_a_dead_kernel_is_retried_once(monkeypatch):
+    calls = []
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# fine")])
+
+    def flaky(task):
+        calls.append(task)
+        if len(calls) == 1:
+            raise reports._KernelTrouble("the kernel died")
+        return nb
+
+    monkeypatch.setattr(reports, "_execute", flaky)
+    task = {"audience": "self", "title": "t", "keep_ipynb": False}
+    result = reports.execute_period(task)
+    assert result["ok"] and result["attempts"] == 2 and "fine" in result["html"]
+
+    calls.clear()
+
+    def dead(task):
+        calls.append(task)
+        raise reports._KernelTrouble("address already in use")
+
+    monkeypatch.setattr(reports, "_execute", dead)
+    result = reports.execute_period(task)
+    assert not result["ok"] and result["attempts"] == 2 and "failed twice" in result["error"]
+
+
+def test_cleaning_strips_parameters_code_and_metadata():
+    nb = nbformat.v4.new_notebook(metadata={"papermill": {"parameters": {"workspace": "/secret"}}})
+    injected = nbformat.v4.new_code_cell('workspace = "/secret/path"')
+    injected.metadata["tags"] = ["injected-parameters"]
+    shown = nbformat.v4.new_code_cell("report.heading()", outputs=[
+        nbformat.v4.new_output("display_data", data={"text/html": "<p>hello</p>"}),
+        nbformat.v4.new_output("stream", name="stderr", text="/secret warning")])
+    nb.cells = [injected, shown, nbformat.v4.new_code_cell("x = 1")]
+    clean = reports.clean_notebook(nb, "supervision", "Title")
+    assert len(clean.cells) == 1 and clean.cells[0].source == ""
+    assert [o["output_type"] for o in clean.cells[0].outputs] == ["display_data"]
+    assert "papermill" not in clean.metadata
+    page = reports.notebook_to_html(nb, "supervision", "Title")
+    assert "secret" not in page and "hello" in page and "<title>Title</title>" in page
+
+
+# ------------------------------------------------------------------------------------------
+# the browser
+
+
+def test_reports_render_in_headless_chromium(monthly_reports, tmp_path):
+    from browser import dump_dom, screenshot
+
+    index = dump_dom(monthly_reports / "index.html")
+    assert "Reflection reports" in index
+    assert len(re.findall(r'<a href="(self|supervision)/[^"]+\.html"', index)) == 6
+    page = monthly_reports / "self" / "2026-01.html"
+    dom = dump_dom(page)
+    images = re.findall(r'<img[^>]+src="data:image/png;base64,[^"]+"[^>]*>', dom)
+    assert len(images) >= 3, "the figures are embedded"
+    assert all('alt="' in img for img in images)
+    assert "Reflection report: January 2026" in dom
+    shot = screenshot(page, tmp_path / "report.png")
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
+    sup = dump_dom(monthly_reports / "supervision" / "2026-01.html")
+    assert "Supervision version" in sup
