@@ -526,7 +526,7 @@ class ReflectionReport:
         within = load.get("answered_within_target")
         if target is not None and within is not None and ans:
             items.append(f"answered within your {target:g}-day aim: {self.part(within, ans)} of "
-                         f"{self.n(ans)};")
+                         f"{self.part(ans, req)};")
         items.append(f"{self.n(load['backlog'])} {_plural(load['backlog'], 'conversation')} "
                      "waiting for you at the end of the period"
                      + (f", the oldest for {load['backlog_oldest_days']:.0f} days"
@@ -591,7 +591,8 @@ class ReflectionReport:
                     "fewer than 10 requests of this period were answered."))
             q = np.percentile(hours, [25, 50, 75, 90])
             return _section("Time to first reply", _p(
-                f"Over {n} answered requests: a quarter were answered within "
+                f"Over {self.part(n, self.metrics['load']['requests'])} answered requests: "
+                "a quarter were answered within "
                 f"{self._hours(q[0], n)}, half within {self._hours(q[1], n)}, three quarters "
                 f"within {self._hours(q[2], n)}, nine in ten within {self._hours(q[3], n)}."))
         return FigureBlock(figures.reply_time_figure(hours),
