@@ -1006,7 +1006,7 @@ class ReflectionReport:
             if result["p_value"] is None:
                 words = "Not enough decisions in one of the two windows to compare their mix."
             elif self.supervision:
-                words = _mix_words(result)
+                words = prompt_for(result, quote_counts=False)
             else:
                 words = prompt_for(result)
             rows.append(words)
@@ -1147,19 +1147,6 @@ def supervision_percent(numerator: object, base: object) -> str | None:
         return None
     rest = int(base) - int(numerator)
     return None if 1 <= rest <= 4 else shown
-
-
-def _mix_words(result: dict) -> str:
-    """The decision-mix result in words that quote no count (supervision)."""
-    js, floor, p = result["js_distance"], result["js_noise_floor"], result["p_value"]
-    p_text = "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
-    if p < 0.05 and js > floor:
-        return (f"Worth discussing: the mix differs from the baseline more than chance at this "
-                f"size would usually produce ({p_text}; Jensen-Shannon distance {js:.2f} "
-                f"against a noise floor of {floor:.2f}). What changed in the requests, or in "
-                "how you meet them?")
-    return (f"The mix is within what chance would produce at this size ({p_text}; "
-            f"Jensen-Shannon distance {js:.2f}, noise floor {floor:.2f}).")
 
 
 # ------------------------------------------------------------------------------------------

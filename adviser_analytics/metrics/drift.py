@@ -384,9 +384,10 @@ def _pct(x: float) -> str:
     return f"{100 * x:.0f} %"
 
 
-def prompt_for(result) -> str:
+def prompt_for(result, *, quote_counts: bool = True) -> str:
     """A reflective prompt for a result of this package: "Worth discussing: ..." or a
-    neutral description; never a verdict or a rating."""
+    neutral description; never a verdict or a rating. ``quote_counts=False`` leaves the
+    numbers of decisions out (for the supervision audience)."""
     if isinstance(result, pd.DataFrame) and "signal" in result:
         judged = result.loc[~result["too_small"]]
         small = int(result["too_small"].sum())
@@ -430,16 +431,15 @@ def prompt_for(result) -> str:
             return "Not enough decisions in one of the two windows to compare their mix."
         js, floor, p = result["js_distance"], result["js_noise_floor"], result["p_value"]
         p_text = "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+        size = f" for {result['n_current']} decisions" if quote_counts else ""
         if p < 0.05 and js > floor:
             return (f"Worth discussing: the mix of decisions differs from the baseline more "
                     f"than chance at this size would usually produce ({p_text}; "
-                    f"Jensen-Shannon distance {js:.2f} against a noise floor of {floor:.2f} "
-                    f"for {result['n_current']} decisions). What changed in the requests, or "
-                    f"in how you meet them?")
+                    f"Jensen-Shannon distance {js:.2f} against a noise floor of {floor:.2f}"
+                    f"{size}). What changed in the requests, or in how you meet them?")
         return (f"The mix of decisions is within what chance would produce at this size "
-                f"({p_text}; Jensen-Shannon distance {js:.2f}, noise floor {floor:.2f} for "
-                f"{result['n_current']} decisions). Worth discussing only if it matches "
-                f"something you noticed yourself.")
+                f"({p_text}; Jensen-Shannon distance {js:.2f}, noise floor {floor:.2f}"
+                f"{size}). Worth discussing only if it matches something you noticed yourself.")
     if "reply_rate" in result:
         if not result["requests"]:
             return "No requests started in this period."
