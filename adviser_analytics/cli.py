@@ -9,13 +9,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import traceback
 from pathlib import Path
 
 from adviser_analytics import __version__
 from adviser_analytics.errors import AdviserAnalyticsError
-from adviser_analytics.workspace import ENV_VAR, Workspace, default_path
+from adviser_analytics.workspace import DB_NAME, ENV_VAR, Workspace, default_path
 
 SAMPLES_DIR = Path(__file__).resolve().parent.parent / "data_samples"
 DEMO_WORKSPACE = Path("workspace") / "demo"
@@ -50,11 +51,21 @@ def cmd_ingest(args) -> int:
     for export in args.exports:
         if not Path(export).exists():
             raise AdviserAnalyticsError(
-                "no such file or folder", file=export,
-                what_to_do="give the path of the LinkedIn export .zip you downloaded, or of the folder you unzipped it into",
+                "there is no such file or folder", file=export,
+                what_to_do="Give the path of the LinkedIn export .zip you downloaded, or of the folder you unzipped it into",
             )
-    with Workspace.create(_workspace_path(args)) as ws:
-        result = ingest(ws, args.exports)
+    path = _workspace_path(args)
+    folder_existed, db_existed = path.exists(), (path / DB_NAME).exists()
+    try:
+        with Workspace.create(path) as ws:
+            result = ingest(ws, args.exports)
+    except BaseException:
+        if not db_existed:  # leave no empty workspace behind a failed first ingest
+            for leftover in path.glob(DB_NAME + "*"):
+                leftover.unlink()
+            if not folder_existed:
+                shutil.rmtree(path, ignore_errors=True)
+        raise
     payload = result.to_dict()
     lines = []
     for export in result.exports:
@@ -125,7 +136,7 @@ def cmd_policy(args) -> int:
         except (OSError, UnicodeDecodeError) as error:
             raise AdviserAnalyticsError(
                 f"cannot read the policy file ({error})", file=str(path),
-                what_to_do="give the path of a UTF-8 YAML file written as in the README's policy example",
+                what_to_do="Give the path of a UTF-8 YAML file written as in the README's policy example",
             ) from None
         policy = load_policy(text, file=str(path))
         with Workspace.create(_workspace_path(args)) as ws:

@@ -29,7 +29,8 @@ class AdviserAnalyticsError(Exception):
             where += ": "
         text = where + self.message.rstrip(".") + "."
         if self.what_to_do:
-            text += " " + self.what_to_do.rstrip(".") + "."
+            advice = self.what_to_do.rstrip(".")
+            text += " " + advice[:1].upper() + advice[1:] + "."
         return text
 
 

@@ -238,3 +238,12 @@ def test_usage_error_exits_2(capsys):
 
 def test_workspace_errors_are_adviser_errors():
     assert issubclass(WorkspaceError, AdviserAnalyticsError)
+
+
+def test_a_failed_first_ingest_leaves_no_workspace_behind(tmp_path, capsys):
+    junk = tmp_path / "Complete_LinkedInDataExport_01-01-2026.zip"
+    junk.write_bytes(b"this is not a zip")
+    workspace = tmp_path / "ws"
+    assert main(["ingest", "--workspace", str(workspace), str(junk)]) == 1
+    assert "Download the export again" in capsys.readouterr().err
+    assert not workspace.exists()
