@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import html
 import json
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,6 +65,8 @@ class IngestResult:
     totals: dict = field(default_factory=dict)
     skipped: Counter = field(default_factory=Counter)
     exports: list = field(default_factory=list)
+    seconds: Counter = field(default_factory=Counter)
+    """Where the time went: ``fingerprint``, ``read``, ``prepare``, ``write`` (for the bench)."""
 
     def to_dict(self) -> dict:
         return {
@@ -404,10 +407,12 @@ def ingest_contents(ws: Workspace, contents: ExportContents, fingerprint: str) -
     skipped: Counter = Counter()
 
     # Connections and the people they name.
+    started = time.perf_counter()
     people, blanks = prepare_connections(contents.connections, seen_on)
     messages = prepare_messages(contents.messages, owner, seen_on)
     invitations = prepare_invitations(contents.invitations, seen_on)
     people, messages, invitations = _respect_erasures(ws, people, messages, invitations)
+    prepared = time.perf_counter()
     skipped["blank_person"] += int(blanks["rows"].sum())
     db.executemany(
         "INSERT INTO blank_connections(snapshot_id, connected_on, rows) VALUES (?, ?, ?)",
@@ -498,7 +503,8 @@ def ingest_contents(ws: Workspace, contents: ExportContents, fingerprint: str) -
     }
     db.execute("UPDATE snapshots SET counts = ? WHERE snapshot_id = ?",
                (json.dumps(counts), snapshot_id))
-    return {"export_date": seen_on, "totals": after, **counts}
+    seconds = {"prepare": prepared - started, "write": time.perf_counter() - prepared}
+    return {"export_date": seen_on, "totals": after, "seconds": seconds, **counts}
 
 
 def ingest(ws: Workspace, exports: list[str | Path], *, limits=None, progress=None) -> IngestResult:
@@ -510,7 +516,9 @@ def ingest(ws: Workspace, exports: list[str | Path], *, limits=None, progress=No
     result = IngestResult()
     with ws.transaction():
         for export in exports:
+            clock = time.perf_counter()
             fingerprint = export_fingerprint(export, limits=limits)
+            result.seconds["fingerprint"] += time.perf_counter() - clock
             known = ws.db.execute(
                 "SELECT export_date FROM snapshots WHERE fingerprint = ?", (fingerprint,)
             ).fetchone()
@@ -518,8 +526,11 @@ def ingest(ws: Workspace, exports: list[str | Path], *, limits=None, progress=No
                 result.exports.append({"source": Path(export).name, "export_date": known[0],
                                        "status": "already ingested"})
                 continue
+            clock = time.perf_counter()
             contents = read_export(export, limits=limits) if limits else read_export(export)
+            result.seconds["read"] += time.perf_counter() - clock
             done = ingest_contents(ws, contents, contents.fingerprint or fingerprint)
+            result.seconds.update(done.pop("seconds"))
             result.snapshots_added += 1
             result.added.update(done["added"])
             result.skipped.update(done["skipped"])

@@ -309,9 +309,16 @@ class Workspace:
             frame[column] = pd.to_datetime(frame[column], utc=True, format="%Y-%m-%d").dt.as_unit("ns")
         return frame
 
-    def messages(self, include_excluded: bool = False, content: bool = True) -> pd.DataFrame:
-        """Messages with ``direction`` and ``exclusion``; by default person-to-person only."""
-        columns = [
+    #: What the metrics need of a message (who, when, which conversation, which way).
+    METRIC_COLUMNS = ("message_id", "conversation_id", "sent_at", "sender_key", "direction",
+                      "counterpart_key", "exclusion")
+
+    def messages(self, include_excluded: bool = False, content: bool = True,
+                 columns: tuple[str, ...] | None = None) -> pd.DataFrame:
+        """Messages with ``direction`` and ``exclusion``; by default person-to-person only.
+        ``content=False`` leaves out the text; ``columns`` picks columns (e.g.
+        :attr:`METRIC_COLUMNS`)."""
+        columns = list(columns) if columns else [
             "message_id", "conversation_id", "conversation_title", "sent_at", "sender_key",
             "sender_name", "sender_url", "to_names", "recipient_urls", "subject", "content",
             "folder", "direction", "counterpart_key", "exclusion", "first_seen_on", "last_seen_on",
@@ -321,7 +328,8 @@ class Workspace:
         where = "" if include_excluded else "WHERE exclusion IS NULL"
         return self._frame(
             f"SELECT {', '.join(columns)} FROM messages {where} ORDER BY sent_at, message_id",
-            times=("sent_at",), dates=("first_seen_on", "last_seen_on"),
+            times=("sent_at",),
+            dates=tuple(c for c in ("first_seen_on", "last_seen_on") if c in columns),
         )
 
     def connections(self) -> pd.DataFrame:

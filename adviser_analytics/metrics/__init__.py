@@ -85,5 +85,5 @@ def compute(ws, period: Period, policy: Policy | None = None) -> dict:
             policy = stored
         elif isinstance(stored, str) and stored.strip():
             policy = load_policy(stored, file="stored policy")
-    return compute_metrics(ws.messages(content=False), ws.invitations(), ws.labels(), ws.introductions(),
+    return compute_metrics(ws.messages(columns=ws.METRIC_COLUMNS), ws.invitations(), ws.labels(), ws.introductions(),
                            policy, period)
