@@ -34,3 +34,17 @@ def test_script_in_a_message_is_text_in_the_workspace_not_markup(sample_workspac
     hostile = messages[messages["content"].str.contains("<script>", regex=False, na=False)]
     assert len(hostile) >= 1  # kept as the person wrote it, to be escaped on output
     assert not re.search(r"&lt;script", " ".join(hostile["content"]))  # decoded once, not twice
+
+
+def test_triage_shows_hostile_text_as_text(sample_workspace):
+    from adviser_analytics.triage import TriageItem, item_html
+
+    with Workspace.open(sample_workspace) as ws:
+        messages = ws.messages()
+    hostile = messages.loc[messages["content"].str.contains("<script>", regex=False, na=False),
+                           "content"].iloc[0]
+    page = item_html(TriageItem(kind="request", subject="x", title="=HYPERLINK Jones",
+                                excerpt=hostile, suggestion="answer", reason="Caf&eacute; &amp; co"))
+    assert "<script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "Café &amp; co" in page  # entities decoded once, then escaped once
