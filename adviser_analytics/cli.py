@@ -184,6 +184,8 @@ def _metrics_text(metrics: dict) -> str:
         return f"{value:.1f}{unit}" if isinstance(value, float) else f"{value}{unit}"
 
     rate = "-" if load["reply_rate"] is None else f"{load['reply_rate']:.0%}"
+    outcomes = ", ".join(f"{outcome.replace('_', ' ')}: {count}"
+                         for outcome, count in intros["outcomes"].items() if count)
     conformance = "-" if policy["conformance_rate"] is None else f"{policy['conformance_rate']:.0%}"
     return "\n".join([
         f"Period {metrics['period']['from']} to {metrics['period']['to']}",
@@ -194,8 +196,7 @@ def _metrics_text(metrics: dict) -> str:
         f"Waiting at the end of the period: {load['backlog']} conversations"
         + (f", oldest {show(load['backlog_oldest_days'], ' days')}" if load["backlog"] else ""),
         f"Time spent replying (estimate): {show(load['minutes_spent_estimate'], ' min')}",
-        f"Introduction requests: {intros['requests']} "
-        + ", ".join(f"{k} {v}" for k, v in intros["outcomes"].items() if v),
+        f"Introduction requests: {intros['requests']}" + (f" ({outcomes})" if outcomes else ""),
         f"Decisions the policy speaks to: {policy['decisions']}, following it: "
         f"{policy['conforming']} ({conformance})",
     ])
