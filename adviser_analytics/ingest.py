@@ -24,20 +24,27 @@ import html
 import json
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from adviser_analytics.errors import WorkspaceError
 from adviser_analytics.export import ExportContents, read_export
 from adviser_analytics.export.fingerprint import export_fingerprint
 from adviser_analytics.people import name_key, name_keys, normalise_url, normalise_urls, person_keys
 from adviser_analytics.privacy import strip_html
-from adviser_analytics.workspace import Owner, Workspace, utc_now
+from adviser_analytics.workspace import (
+    MESSAGE_KEY_INDEX,
+    Owner,
+    Workspace,
+    message_keys,
+    natural_key_hashes,
+    utc_now,
+)
 
 HIDDEN_MEMBER = "linkedin member"
 SPONSORED_TITLE = "sponsored conversation"
@@ -87,12 +94,11 @@ def _text(series: pd.Series) -> pd.Series:
 
 
 def _iso_seconds(times: pd.Series) -> pd.Series:
-    """UTC timestamps as ``YYYY-MM-DDTHH:MM:SSZ`` text (vectorised, in Arrow)."""
-    values = pa.array(times.dt.tz_convert("UTC").dt.tz_localize(None).dt.floor("s"),
-                      type=pa.timestamp("s"))
-    text = pc.strftime(values, format="%Y-%m-%dT%H:%M:%SZ")
-    return pd.Series(text.to_pandas(types_mapper=pd.ArrowDtype).astype("string").array,
-                     index=times.index)
+    """UTC timestamps as ``YYYY-MM-DDTHH:MM:SSZ`` text (vectorised, in NumPy; floored to the second)."""
+    seconds = times.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[s]")
+    text = np.datetime_as_string(seconds, unit="s", timezone="UTC")  # floors, ends in Z
+    return pd.Series(pd.array(pa.array(text, type=pa.string()), dtype="string"),
+                     index=times.index).where(times.notna())
 
 
 def _iso_dates(times: pd.Series) -> pd.Series:
@@ -107,7 +113,8 @@ def find_owner(contents: ExportContents, known: Owner | None = None) -> Owner:
     name = contents.owner_name or (known.name if known else None)
     url = None
     if len(messages) and messages["sender_url"].notna().any():
-        with_url = messages[messages["sender_url"].notna()]
+        with_url = messages.loc[messages["sender_url"].notna(),
+                                ["conversation_id", "sender_url", "sender_name"]]
         if name:
             same_name = with_url["sender_url"][name_keys(with_url["sender_name"]) == name_key(name)]
             if len(same_name):
@@ -161,11 +168,12 @@ def prepare_connections(connections: pd.DataFrame, export_date: str) -> tuple[pd
     last = _text(connections["last_name"]).fillna("")
     name = (first + " " + last).str.strip().replace("", pd.NA)
     blank = name.isna() & connections["profile_url"].isna()
-    keys = person_keys(connections["profile_url"], name)
+    profile_url = normalise_urls(connections["profile_url"])
+    keys = person_keys(connections["profile_url"], name, normalised=profile_url)
     people = pd.DataFrame({
         "person_key": keys,
         "name": name,
-        "profile_url": normalise_urls(connections["profile_url"]),
+        "profile_url": profile_url,
         "company": _text(connections["company"]),
         "position": _text(connections["position"]),
         "email": _text(connections["email"]),
@@ -280,11 +288,14 @@ def prepare_messages(messages: pd.DataFrame, owner: Owner, export_date: str) -> 
     })
     frame = frame[frame["sent_at"].notna()]
     natural_key = ["conversation_id", "sent_at", "sender_key"]
-    repeated = frame.duplicated(natural_key, keep=False)
+    hashes = natural_key_hashes(frame)
+    # Equal hashes: the candidates for repetition (exactly grouped by their text below).
+    repeated = pd.Series(hashes, index=frame.index).duplicated(keep=False)
     frame["occurrence"] = 0
     if repeated.any():
         frame.loc[repeated, "occurrence"] = (
             frame[repeated].groupby(natural_key, sort=False).cumcount())
+    frame["message_key"] = message_keys(frame, hashes)
     return frame
 
 
@@ -327,8 +338,9 @@ def prepare_invitations(invitations: pd.DataFrame, export_date: str) -> pd.DataF
 
 
 # ---------------------------------------------------------------------- writing
-def _rows(frame: pd.DataFrame, columns: list[str]) -> list[tuple]:
-    """DataFrame rows as tuples with ``None`` for missing values (what sqlite3 binds)."""
+def _rows(frame: pd.DataFrame, columns: list[str]) -> Iterator[tuple]:
+    """DataFrame rows as tuples with ``None`` for missing values (what sqlite3 binds), made
+    one at a time as ``executemany`` consumes them (no list of every row in memory)."""
     values = []
     for column in columns:
         series = frame[column]
@@ -336,7 +348,7 @@ def _rows(frame: pd.DataFrame, columns: list[str]) -> list[tuple]:
             values.append(series.tolist())
         else:
             values.append(series.to_numpy(dtype=object, na_value=None))
-    return list(zip(*values, strict=True))
+    return zip(*values, strict=True)
 
 
 def _count(ws: Workspace, sql: str) -> int:
@@ -442,16 +454,26 @@ def ingest_contents(ws: Workspace, contents: ExportContents, fingerprint: str) -
     skipped["coach"] += int(contents.coach_rows)
     columns = ["conversation_id", "conversation_title", "sent_at", "sender_key", "sender_name",
                "sender_url", "to_names", "recipient_urls", "subject", "content", "folder",
-               "direction", "counterpart_key", "exclusion", "occurrence"]
-    db.executemany(
-        f"INSERT INTO messages({', '.join(columns)}, first_seen_on, last_seen_on) "
-        f"VALUES ({', '.join('?' * len(columns))}, ?, ?) "
-        "ON CONFLICT(conversation_id, sent_at, sender_key, occurrence) DO UPDATE SET "
-        "first_seen_on = MIN(first_seen_on, excluded.first_seen_on), "
-        "last_seen_on = MAX(last_seen_on, excluded.last_seen_on)",
-        _rows(messages, [*columns, "seen_on", "seen_on"]),
-    )
-    senders = messages[messages["exclusion"].isna() & (messages["direction"] == "inbound")]
+               "direction", "counterpart_key", "exclusion", "occurrence", "message_key"]
+    ws.check_message_keys()
+    insert = (f"INSERT INTO messages({', '.join(columns)}, first_seen_on, last_seen_on) "
+              f"VALUES ({', '.join('?' * len(columns))}, ?, ?)")
+    if db.execute("SELECT NOT EXISTS (SELECT 1 FROM messages)").fetchone()[0]:
+        # A first load: plain inserts, and the key index built once after them, are much
+        # faster than upserts (the result is the same: the first of equal keys is kept).
+        db.execute("DROP INDEX messages_key")
+        db.executemany(insert, _rows(messages.drop_duplicates("message_key"),
+                                     [*columns, "seen_on", "seen_on"]))
+        db.execute(MESSAGE_KEY_INDEX)
+    else:
+        db.executemany(
+            f"{insert} ON CONFLICT(message_key) DO UPDATE SET "
+            "first_seen_on = MIN(first_seen_on, excluded.first_seen_on), "
+            "last_seen_on = MAX(last_seen_on, excluded.last_seen_on)",
+            _rows(messages, [*columns, "seen_on", "seen_on"]),
+        )
+    senders = messages.loc[messages["exclusion"].isna() & (messages["direction"] == "inbound"),
+                           ["sender_key", "sender_name", "sender_url"]]
     senders = senders.drop_duplicates("sender_key")
     db.executemany(
         "INSERT INTO people(person_key, name, profile_url) VALUES (?, ?, ?) "
@@ -514,6 +536,7 @@ def ingest(ws: Workspace, exports: list[str | Path], *, limits=None, progress=No
     are parsed and adds nothing. Any error leaves the workspace exactly as it was.
     """
     result = IngestResult()
+    totals = None
     with ws.transaction():
         for export in exports:
             clock = time.perf_counter()
@@ -530,6 +553,7 @@ def ingest(ws: Workspace, exports: list[str | Path], *, limits=None, progress=No
             contents = read_export(export, limits=limits) if limits else read_export(export)
             result.seconds["read"] += time.perf_counter() - clock
             done = ingest_contents(ws, contents, contents.fingerprint or fingerprint)
+            totals = done["totals"]
             result.seconds.update(done.pop("seconds"))
             result.snapshots_added += 1
             result.added.update(done["added"])
@@ -538,7 +562,7 @@ def ingest(ws: Workspace, exports: list[str | Path], *, limits=None, progress=No
                                    "status": "added", **done["added"]})
             if progress:
                 progress(contents.source, done)
-    result.totals = {
+    result.totals = totals or {
         "connections": _count(ws, "SELECT COUNT(*) FROM connections"),
         "messages": _count(ws, "SELECT COUNT(*) FROM messages WHERE exclusion IS NULL"),
         "invitations": _count(ws, "SELECT COUNT(*) FROM invitations"),

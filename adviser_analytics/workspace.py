@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from adviser_analytics.errors import WorkspaceError
@@ -150,8 +151,77 @@ MIGRATIONS: list[str] = [
         erased_at TEXT NOT NULL
     );
     """,
+    # v3: messages are merged on one compact integer ``message_key`` (a stable 64-bit hash of
+    # the natural key, see :func:`message_keys`) instead of a four-column text index, and the
+    # ``sent_at`` index goes (readers load all messages anyway): ingest writes far less.
+    # Message ids are kept; the keys are computed after this script (``Workspace._migrate``).
+    """
+    CREATE TABLE messages_v3(
+        message_id INTEGER PRIMARY KEY,
+        conversation_id TEXT NOT NULL,
+        conversation_title TEXT,
+        sent_at TEXT NOT NULL,
+        sender_key TEXT NOT NULL,
+        sender_name TEXT,
+        sender_url TEXT,
+        to_names TEXT,
+        recipient_urls TEXT,
+        subject TEXT,
+        content TEXT,
+        folder TEXT,
+        direction TEXT NOT NULL CHECK(direction IN ('inbound', 'outbound')),
+        counterpart_key TEXT,
+        exclusion TEXT,
+        occurrence INTEGER NOT NULL DEFAULT 0,
+        first_seen_on TEXT,
+        last_seen_on TEXT,
+        message_key INTEGER
+    );
+    INSERT INTO messages_v3(message_id, conversation_id, conversation_title, sent_at, sender_key,
+        sender_name, sender_url, to_names, recipient_urls, subject, content, folder, direction,
+        counterpart_key, exclusion, occurrence, first_seen_on, last_seen_on)
+    SELECT message_id, conversation_id, conversation_title, sent_at, sender_key,
+        sender_name, sender_url, to_names, recipient_urls, subject, content, folder, direction,
+        counterpart_key, exclusion, occurrence, first_seen_on, last_seen_on FROM messages;
+    DROP TABLE messages;
+    ALTER TABLE messages_v3 RENAME TO messages;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
+
+MESSAGE_KEY_INDEX = "CREATE UNIQUE INDEX messages_key ON messages(message_key)"
+MESSAGE_KEY_COLUMNS = ("conversation_id", "sent_at", "sender_key", "occurrence")
+MESSAGE_KEY_CANARY = "message_key_canary"
+#: Fixed natural keys whose hashes, stored in ``meta`` at first use, reveal a change of the
+#: hash function (e.g. a pandas upgrade): the stored keys are then recomputed.
+_CANARY_ROWS = {
+    "conversation_id": ["2-canary==", "legacy:ada lovelace", "(no conversation)"],
+    "sent_at": ["2021-03-04T05:06:07Z", "2015-12-31T23:59:59Z", "2024-02-29T00:00:00Z"],
+    "sender_key": ["https://www.linkedin.com/in/ada", "name:ada lovelace", ""],
+    "occurrence": [0, 1, 2],
+}
+
+
+def natural_key_hashes(frame: pd.DataFrame) -> np.ndarray:
+    """A stable 64-bit hash (``uint64``) of each message's conversation, time and sender."""
+    text = frame[list(MESSAGE_KEY_COLUMNS[:3])]
+    return pd.util.hash_pandas_object(text, index=False, categorize=False).to_numpy(dtype="uint64")
+
+
+def message_keys(frame: pd.DataFrame, hashes: np.ndarray | None = None) -> np.ndarray:
+    """A stable 64-bit integer (``int64``) per message natural key (``MESSAGE_KEY_COLUMNS``);
+    ``hashes``: the :func:`natural_key_hashes` of ``frame`` if already computed.
+
+    The same text and occurrence give the same key in every process; a change in the hash
+    itself is caught by the canary (:meth:`Workspace.check_message_keys`)."""
+    if hashes is None:
+        hashes = natural_key_hashes(frame)
+    occurrence = pd.util.hash_array(frame["occurrence"].to_numpy(dtype="int64"))
+    return (hashes ^ occurrence).view("int64")
+
+
+def _message_key_canary() -> str:
+    return ",".join(str(k) for k in message_keys(pd.DataFrame(_CANARY_ROWS)))
 
 
 def utc_now() -> str:
@@ -225,6 +295,7 @@ class Workspace:
             connection.execute("PRAGMA foreign_keys = ON")
             connection.execute("PRAGMA journal_mode = WAL")
             connection.execute("PRAGMA synchronous = NORMAL")
+            connection.execute("PRAGMA cache_size = -65536")
             workspace = cls(path, connection)
             workspace._migrate()
         except sqlite3.DatabaseError as error:
@@ -252,6 +323,31 @@ class Workspace:
                     self.db.execute(
                         "INSERT INTO meta(key, value) VALUES ('created_at', ?)", (utc_now(),)
                     )
+                if number == 2:
+                    self._rekey_messages()
+
+    def check_message_keys(self) -> None:
+        """Record the key canary at first use; recompute every key if the hash has changed
+        (inside the caller's transaction)."""
+        stored = self.meta(MESSAGE_KEY_CANARY)
+        if stored is None:
+            self.set_meta(MESSAGE_KEY_CANARY, _message_key_canary())
+        elif stored != _message_key_canary():
+            self._rekey_messages()
+
+    def _rekey_messages(self) -> None:
+        """(Re)compute ``message_key`` for every stored message; (re)build its unique index."""
+        self.db.execute("DROP INDEX IF EXISTS messages_key")
+        rows = pd.read_sql_query(
+            f"SELECT message_id, {', '.join(MESSAGE_KEY_COLUMNS)} FROM messages", self.db
+        )
+        if len(rows):
+            self.db.executemany(
+                "UPDATE messages SET message_key = ? WHERE message_id = ?",
+                zip(message_keys(rows).tolist(), rows["message_id"].tolist(), strict=True),
+            )
+        self.db.execute(MESSAGE_KEY_INDEX)
+        self.set_meta(MESSAGE_KEY_CANARY, _message_key_canary())
 
     def close(self) -> None:
         self.db.close()

@@ -247,3 +247,80 @@ def test_a_failed_first_ingest_leaves_no_workspace_behind(tmp_path, capsys):
     assert main(["ingest", "--workspace", str(workspace), str(junk)]) == 1
     assert "Download the export again" in capsys.readouterr().err
     assert not workspace.exists()
+
+
+def _message_rows(workspace: Path) -> list[tuple]:
+    with sqlite3.connect(workspace / DB_NAME) as db:
+        return db.execute(
+            "SELECT message_id, conversation_id, sent_at, sender_key, occurrence, first_seen_on, "
+            "last_seen_on FROM messages ORDER BY message_id").fetchall()
+
+
+def _stored_keys_are_current(workspace: Path) -> bool:
+    import pandas as pd
+
+    from adviser_analytics.workspace import message_keys
+
+    with sqlite3.connect(workspace / DB_NAME) as db:
+        rows = pd.read_sql_query("SELECT * FROM messages ORDER BY message_id", db)
+    return rows["message_key"].tolist() == message_keys(rows).tolist()
+
+
+def test_message_keys_are_stable_integers():
+    import pandas as pd
+
+    from adviser_analytics.workspace import _CANARY_ROWS, message_keys
+
+    frame = pd.DataFrame(_CANARY_ROWS)
+    as_strings = frame.astype({c: "string" for c in ("conversation_id", "sent_at", "sender_key")})
+    keys = message_keys(frame)
+    assert keys.dtype == "int64" and len(set(keys.tolist())) == len(frame)
+    assert message_keys(as_strings).tolist() == keys.tolist()
+    assert message_keys(frame.iloc[::-1]).tolist() == keys.tolist()[::-1]
+
+
+def test_a_changed_key_hash_is_detected_and_the_keys_recomputed(sample_workspace, sample_exports):
+    before = _message_rows(sample_workspace)
+    with sqlite3.connect(sample_workspace / DB_NAME) as db:
+        db.execute("UPDATE messages SET message_key = -message_id")
+        db.execute("UPDATE meta SET value = 'a hash of another pandas' "
+                   "WHERE key = 'message_key_canary'")
+    with Workspace.open(sample_workspace) as ws:
+        # Forget the fingerprints so that every export is read and merged again, by key.
+        ws.db.execute("DELETE FROM snapshots")
+        ingest(ws, sample_exports)
+        assert ws.meta("message_key_canary") != "a hash of another pandas"
+    assert _message_rows(sample_workspace) == before
+    assert _stored_keys_are_current(sample_workspace)
+
+
+def test_a_version_2_workspace_migrates_keeping_its_messages(sample_workspace, sample_exports,
+                                                              tmp_path):
+    from adviser_analytics.workspace import MIGRATIONS, _split_sql
+
+    old = tmp_path / "v2"
+    old.mkdir()
+    with sqlite3.connect(old / DB_NAME) as db:
+        for script in MIGRATIONS[:2]:
+            for statement in _split_sql(script):
+                db.execute(statement)
+        db.execute("PRAGMA user_version = 2")
+        db.execute("ATTACH DATABASE ? AS new", (str(sample_workspace / DB_NAME),))
+        tables = [r[0] for r in db.execute(
+            "SELECT name FROM main.sqlite_master WHERE type = 'table' "
+            "AND name NOT LIKE 'sqlite_%'")]
+        for table in tables:
+            columns = ", ".join(r[1] for r in db.execute(f"PRAGMA main.table_info({table})"))
+            db.execute(f"INSERT INTO main.{table}({columns}) SELECT {columns} FROM new.{table}")
+        db.execute("DELETE FROM main.meta WHERE key = 'message_key_canary'")
+    before = _message_rows(old)
+    assert before
+    with Workspace.open(old) as ws:
+        assert ws.db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+        assert ws.meta("message_key_canary")
+        indexes = {r[1] for r in ws.db.execute("PRAGMA index_list(messages)")}
+        assert indexes == {"messages_key"}
+        ws.db.execute("DELETE FROM snapshots")  # merge every export again, by key
+        ingest(ws, sample_exports)
+    assert _message_rows(old) == before
+    assert _stored_keys_are_current(old)
