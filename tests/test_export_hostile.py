@@ -209,6 +209,19 @@ def test_unterminated_quote(tmp_path):
     assert error.line == 3 and "quote character is missing" in str(error)
 
 
+def test_file_cut_short_inside_a_quoted_cell(tmp_path):
+    """A download cut off mid-message leaves the last line's quoted cell open: refused, with
+    the line; a lone quote inside an unquoted cell (inches) is ordinary text."""
+    folder = tmp_path / "e"
+    folder.mkdir()
+    head = b"FROM,DATE,CONTENT\nA,2024-01-01 00:00:00 UTC,x\n"
+    (folder / "messages.csv").write_bytes(head + b'B,2024-01-02 00:00:00 UTC,"Dear Ada, I wo')
+    error = pytest.raises(BadExportError, read_export, folder).value
+    assert error.line == 3 and "cut short" in str(error)
+    (folder / "messages.csv").write_bytes(head + b'B,2024-01-02 00:00:00 UTC,my 5" screen\n')
+    assert list(read_export(folder).messages.content) == ["x", 'my 5" screen']
+
+
 def test_stray_carriage_return(tmp_path):
     folder = tmp_path / "e"
     folder.mkdir()

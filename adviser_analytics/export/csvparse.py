@@ -253,8 +253,8 @@ def _parse_fast(data, body_start, body_end, header, wanted, first_line, where, l
             table = None
         if table is not None and table.num_rows - 1 == newlines:
             break  # every newline ends a row: no cell holds one
-    if table is None:
-        return None
+    if table is None or _opens_quote(_last_line(data, body_start, body_end), header.delimiter):
+        return None  # (pyarrow accepts a file that ends inside a quoted cell)
     rows = table.num_rows
     raw = {name: table.column(name) for name in include}
     offsets = np.arange(rows, dtype=np.int64)
@@ -365,14 +365,32 @@ def _parse_exact(data, body_start, body_end, header, wanted, first_line, where, 
             lines.append(start_line)
     finally:
         csv.field_size_limit(previous)
-    if lines and span > 1 and text.count('"') % 2:
+    if lines and text.count('"') % 2 and (span > 1 or _opens_quote(_last_line(data, body_start, body_end), header.delimiter)):
         raise BadExportError(
             "a quoted cell that starts on or after this line is never closed (a quote character "
-            "is missing), so the rows after it cannot be told apart", file=where,
-            line=lines[-1], what_to_do=REDOWNLOAD)
+            "is missing, or the file was cut short), so the rows after it cannot be told apart",
+            file=where, line=lines[-1], what_to_do=REDOWNLOAD)
     columns = {c: pa.chunked_array([pa.array(values[i], type=pa.string())])
                for c, i in wanted.items()}
     return columns, np.asarray(lines, dtype=np.int64)
+
+
+def _last_line(data, start: int, end: int) -> str:
+    """The last non-empty physical line of ``data[start:end]``, as text."""
+    while end > start and data[end - 1] in b"\r\n":
+        end -= 1
+    return bytes(data[data.rfind(b"\n", start, end) + 1:end]).decode("utf-8", "replace")
+
+
+def _opens_quote(line: str, delimiter: str) -> bool:
+    """Whether ``line``, read on its own, opens a quoted cell that never closes: the last line
+    of a file cut short mid-row (a lone quote inside an unquoted cell, ``5" screen``, is text)."""
+    try:
+        list(csv.reader([line], delimiter=delimiter, quotechar='"', doublequote=True,
+                        strict=True))
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
 
 
 def count_rows(raw, where: str, limits: ReadLimits) -> int:
