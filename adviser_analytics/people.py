@@ -40,9 +40,25 @@ def _per_distinct(values: pd.Series, function) -> pd.Series:
     return pd.Series(mapped[codes], index=values.index, dtype="string")
 
 
+# A URL already in normal form (what :func:`normalise_url` returns unchanged): printable
+# ASCII without upper case, ``%``, ``?`` or ``#``, not ending in ``/``.
+_NORMAL_CHARS = "".join(re.escape(c) for c in map(chr, range(0x21, 0x7F))
+                        if c not in "#%?" and not c.isupper())
+_ALREADY_NORMAL = (rf"https://www\.linkedin\.com/[{_NORMAL_CHARS}]*"
+                   rf"[{_NORMAL_CHARS.replace('/', '')}]")
+
+
 def normalise_urls(urls: pd.Series) -> pd.Series:
-    """Vectorised :func:`normalise_url` (computed once per distinct value)."""
-    return _per_distinct(urls, normalise_url)
+    """Vectorised :func:`normalise_url`: URLs already in normal form are kept as they are (one
+    vectorised match), the others computed once per distinct value."""
+    normal = urls.astype("string").str.fullmatch(_ALREADY_NORMAL).fillna(False).astype(bool)
+    if not normal.any():
+        return _per_distinct(urls, normalise_url)
+    result = urls.astype("string").where(normal)
+    if not normal.all():
+        rest = ~normal
+        result[rest] = _per_distinct(urls[rest], normalise_url)
+    return result
 
 
 def name_keys(names: pd.Series) -> pd.Series:
