@@ -73,7 +73,8 @@ class IngestResult:
     skipped: Counter = field(default_factory=Counter)
     exports: list = field(default_factory=list)
     seconds: Counter = field(default_factory=Counter)
-    """Where the time went: ``fingerprint``, ``read``, ``prepare``, ``write`` (for the bench)."""
+    """Where the time went: ``fingerprint``, ``read``, ``prepare``, ``write``, ``commit`` (for
+    the bench)."""
 
     def to_dict(self) -> dict:
         return {
@@ -562,6 +563,9 @@ def ingest(ws: Workspace, exports: list[str | Path], *, limits=None, progress=No
                                    "status": "added", **done["added"]})
             if progress:
                 progress(contents.source, done)
+        committing = time.perf_counter()
+    # Committing includes SQLite's checkpoint: the new pages copied from its log into the file.
+    result.seconds["commit"] += time.perf_counter() - committing
     result.totals = totals or {
         "connections": _count(ws, "SELECT COUNT(*) FROM connections"),
         "messages": _count(ws, "SELECT COUNT(*) FROM messages WHERE exclusion IS NULL"),
