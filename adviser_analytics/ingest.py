@@ -38,6 +38,7 @@ from adviser_analytics.export.fingerprint import export_fingerprint
 from adviser_analytics.people import name_key, name_keys, normalise_url, normalise_urls, person_keys
 from adviser_analytics.privacy import strip_html
 from adviser_analytics.workspace import (
+    MESSAGE_KEY_COLUMNS,
     MESSAGE_KEY_INDEX,
     Owner,
     Workspace,
@@ -394,6 +395,14 @@ def _respect_erasures(ws: Workspace, people, messages, invitations):
     return people, messages, invitations
 
 
+def _key_collision(source: str) -> WorkspaceError:
+    return WorkspaceError(
+        "two different messages in this export were given the same internal key (a fault in "
+        "adviser-analytics, not in your export, expected about once in a billion accounts), so "
+        "nothing was ingested rather than lose one of them", file=source,
+        what_to_do="please report this; your workspace is exactly as it was")
+
+
 def ingest_contents(ws: Workspace, contents: ExportContents, fingerprint: str) -> dict:
     """Write one read export into the workspace (inside the caller's transaction)."""
     db = ws.db
@@ -461,18 +470,26 @@ def ingest_contents(ws: Workspace, contents: ExportContents, fingerprint: str) -
               f"VALUES ({', '.join('?' * len(columns))}, ?, ?)")
     if db.execute("SELECT NOT EXISTS (SELECT 1 FROM messages)").fetchone()[0]:
         # A first load: plain inserts, and the key index built once after them, are much
-        # faster than upserts (the result is the same: the first of equal keys is kept).
+        # faster than upserts. Within one export every natural key is distinct, so a repeated
+        # key can only be two different messages hashing alike.
+        if messages["message_key"].duplicated().any():
+            raise _key_collision(contents.source)
         db.execute("DROP INDEX messages_key")
-        db.executemany(insert, _rows(messages.drop_duplicates("message_key"),
-                                     [*columns, "seen_on", "seen_on"]))
+        db.executemany(insert, _rows(messages, [*columns, "seen_on", "seen_on"]))
         db.execute(MESSAGE_KEY_INDEX)
     else:
-        db.executemany(
+        # A key already stored is the same message only when its natural key agrees; if not
+        # (two messages hashing alike) the row is left out and the count below says so.
+        same_message = " AND ".join(f"messages.{c} IS excluded.{c}" for c in MESSAGE_KEY_COLUMNS)
+        merged = db.executemany(
             f"{insert} ON CONFLICT(message_key) DO UPDATE SET "
             "first_seen_on = MIN(first_seen_on, excluded.first_seen_on), "
-            "last_seen_on = MAX(last_seen_on, excluded.last_seen_on)",
+            "last_seen_on = MAX(last_seen_on, excluded.last_seen_on) "
+            f"WHERE {same_message}",
             _rows(messages, [*columns, "seen_on", "seen_on"]),
-        )
+        ).rowcount
+        if merged != len(messages):
+            raise _key_collision(contents.source)
     senders = messages.loc[messages["exclusion"].isna() & (messages["direction"] == "inbound"),
                            ["sender_key", "sender_name", "sender_url"]]
     senders = senders.drop_duplicates("sender_key")

@@ -324,3 +324,30 @@ def test_a_version_2_workspace_migrates_keeping_its_messages(sample_workspace, s
         ingest(ws, sample_exports)
     assert _message_rows(old) == before
     assert _stored_keys_are_current(old)
+
+
+def _colliding_keys(monkeypatch):
+    """Make message keys collide (three keys for every message) as a 64-bit hash almost never does."""
+    import adviser_analytics.ingest as ingest_module
+
+    real = ingest_module.message_keys
+    monkeypatch.setattr(ingest_module, "message_keys", lambda frame, hashes=None: real(frame, hashes) % 3)
+
+
+def test_colliding_message_keys_refuse_a_first_ingest(sample_exports, tmp_path, monkeypatch, capsys):
+    _colliding_keys(monkeypatch)
+    workspace = tmp_path / "ws"
+    assert main(["ingest", "--workspace", str(workspace), str(sample_exports[0])]) == 1
+    assert "same internal key" in capsys.readouterr().err
+    assert not workspace.exists()
+
+
+def test_colliding_message_keys_refuse_a_merge_and_change_nothing(sample_workspace, sample_exports,
+                                                                   monkeypatch, capsys):
+    with sqlite3.connect(sample_workspace / DB_NAME) as db:
+        db.execute("DELETE FROM snapshots WHERE snapshot_id = (SELECT MAX(snapshot_id) FROM snapshots)")
+    before = _db_digest(sample_workspace)
+    _colliding_keys(monkeypatch)
+    assert main(["ingest", "--workspace", str(sample_workspace), str(sample_exports[-1])]) == 1
+    assert "same internal key" in capsys.readouterr().err
+    assert _db_digest(sample_workspace) == before
