@@ -212,12 +212,6 @@ def cmd_demo(args) -> int:
     return 0
 
 
-def _not_yet(name):
-    def handler(args) -> int:
-        raise AdviserAnalyticsError(f"'{name}' is not available in this version yet")
-    return handler
-
-
 # ---------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
@@ -288,26 +282,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _labels_handler(args) -> int:
-    try:
-        from adviser_analytics.labels_cli import cmd_labels
-    except ImportError:
-        return _not_yet("labels")(args)
+    from adviser_analytics.labels_cli import cmd_labels
+
     return cmd_labels(args, _workspace_path(args), _emit)
 
 
 def _report_handler(args) -> int:
-    try:
-        from adviser_analytics.reports_cli import cmd_report
-    except ImportError:
-        return _not_yet("report")(args)
-    return cmd_report(args, _workspace_path(args), _emit, _say)
+    from adviser_analytics.reports_cli import cmd_report
+
+    return cmd_report(args, _workspace_path(args), _emit)
 
 
 def _forget_handler(args) -> int:
-    try:
-        from adviser_analytics.forget import cmd_forget
-    except ImportError:
-        return _not_yet("forget")(args)
+    from adviser_analytics.forget import cmd_forget
+
     return cmd_forget(args, _workspace_path(args), _emit)
 
 

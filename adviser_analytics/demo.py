@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from adviser_analytics.ingest import ingest
+from adviser_analytics.labels import suggest
 from adviser_analytics.workspace import Workspace
 
 _EXPORT_NAME = re.compile(r"LinkedInDataExport_(\d{2})-(\d{2})-(\d{4})", re.IGNORECASE)
@@ -30,17 +31,6 @@ def sample_exports(folder: Path) -> list[Path]:
 
 
 DEMO_REPORTS = Path("reports") / "demo"
-
-
-def _suggest_labels(ws: Workspace, say: Callable[[str], None]) -> dict | None:
-    """``labels suggest`` on the sample workspace (inference and the default rules), so the
-    reports have decisions to compare with the policy. Skipped if labels are unavailable."""
-    try:
-        from adviser_analytics import labels
-    except ImportError:
-        return None
-    say("Suggesting labels (inference and the default rules) ...")
-    return labels.suggest(ws)
 
 
 def sample_months(export_dates: list[str]) -> tuple[str, str] | None:
@@ -79,12 +69,13 @@ def run_demo(workspace: Path, out: Path | None, samples: Path,
             text = policy_file.read_text(encoding="utf-8")
             load_policy(text, file=str(policy_file))
             ws.set_policy_text(text)
-        labels = _suggest_labels(ws, say)
+        # Inference and the default rules, so the reports have decisions to set beside the policy.
+        say("Suggesting labels (inference and the default rules) ...")
+        labels = suggest(ws)
         status = ws.status()
         export_dates = [s["export_date"] for s in ws.snapshot_counts()]
-    summary = {"workspace": str(workspace), "ingest": result.to_dict(), "status": status}
-    if labels is not None:
-        summary["labels"] = labels
+    summary = {"workspace": str(workspace), "ingest": result.to_dict(), "status": status,
+               "labels": labels}
     message = [
         f"Sample workspace ready at {workspace}: {status['snapshots']} exports, "
         f"{status['connections']} connections, {status['messages']} person-to-person messages, "
@@ -119,7 +110,10 @@ def _demo_reports(workspace: Path, out: Path, months: tuple[str, str],
     failed = [f"{a}: {describe_failure(r)}" for a, run in runs.items() for r in run.failed]
     failed += [p for run in runs.values() for p in run.problems]
     if failed:
-        raise ReportError("some sample reports could not be written:\n" + "\n".join(failed))
+        raise ReportError("some sample reports could not be written:\n" + "\n".join(failed),
+                          what_to_do=f"the others are in {out} (open "
+                                     f"{(out / 'index.html').resolve()}); once the cause above "
+                                     "is fixed, run make demo again")
     index = runs["supervision"].index or runs["self"].index
     written = sum(len(run.results) for run in runs.values())
     summary["index"] = str(index)

@@ -27,7 +27,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from adviser_analytics.labels import load_rules, reply_runs, suggest
+from adviser_analytics.labels import Rules, _first_rule, load_rules, rules_for, suggest
 from adviser_analytics.workspace import Workspace
 
 # what the data and rules cannot reach, said next to the figures
@@ -68,8 +68,9 @@ def _score(predicted: Iterable, truth: Iterable) -> dict:
     }
 
 
-def compare(ws: Workspace, truth: dict) -> dict:
-    """Scores of the workspace's labels against the sample truth (see the module docstring)."""
+def compare(ws: Workspace, truth: dict, rules: Rules | None = None) -> dict:
+    """Scores of the workspace's labels against the sample truth (see the module docstring);
+    ``rules``: the rules the suggestions were made with (default: the workspace's)."""
     labels = ws.labels()
     labels["subject"] = labels["subject"].astype(str)
     owner = ws.owner.key
@@ -113,11 +114,9 @@ def compare(ws: Workspace, truth: dict) -> dict:
     result["explain"] = {"requests": _score(
         explain.index, [k for k, r in true_req.items() if r["handling"] == "explain"])}
     # per owner message: the decline rules on every owner message
-    from adviser_analytics.labels import _first_rule, rules_for
-
-    messages = reply_runs(ws.messages())
+    messages = ws.messages()
     owner_messages = messages[messages["direction"] == "outbound"]
-    hits = _first_rule(owner_messages["content"], rules_for(ws).family("explain"))
+    hits = _first_rule(owner_messages["content"], (rules or rules_for(ws)).family("explain"))
     matched = owner_messages[hits["rule"].notna()]
     stamp = matched["sent_at"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
     result["explain"]["messages"] = _score(
@@ -183,8 +182,9 @@ def evaluate(samples: str | Path, rules: str | Path | None = None) -> dict:
         _ingest_series(samples, workspace)
         with Workspace.open(workspace) as ws:
             with ws.transaction():
-                summary = suggest(ws, load_rules(rules) if rules else None)
-            scores = compare(ws, truth)
+                used = load_rules(rules) if rules else None
+                summary = suggest(ws, used)
+            scores = compare(ws, truth, used)
     return {"samples": str(samples), "suggest": summary, "scores": scores, "limits": LIMITS}
 
 

@@ -353,10 +353,6 @@ def _rows(frame: pd.DataFrame, columns: list[str]) -> Iterator[tuple]:
     return zip(*values, strict=True)
 
 
-def _count(ws: Workspace, sql: str) -> int:
-    return ws.db.execute(sql).fetchone()[0]
-
-
 def _export_date(contents: ExportContents) -> str:
     if contents.export_date:
         return contents.export_date.isoformat()
@@ -403,8 +399,10 @@ def _key_collision(source: str) -> WorkspaceError:
         what_to_do="please report this; your workspace is exactly as it was")
 
 
-def ingest_contents(ws: Workspace, contents: ExportContents, fingerprint: str) -> dict:
-    """Write one read export into the workspace (inside the caller's transaction)."""
+def ingest_contents(ws: Workspace, contents: ExportContents, fingerprint: str,
+                    before: dict) -> dict:
+    """Write one read export into the workspace (inside the caller's transaction); ``before``:
+    :meth:`Workspace.totals` as they stand."""
     db = ws.db
     known = ws.owner
     found = find_owner(contents, known)
@@ -421,11 +419,6 @@ def ingest_contents(ws: Workspace, contents: ExportContents, fingerprint: str) -
         (fingerprint, contents.source, seen_on, utc_now(), json.dumps(contents.layouts)),
     )
     snapshot_id = cursor.lastrowid
-    before = {
-        "connections": _count(ws, "SELECT COUNT(*) FROM connections"),
-        "messages": _count(ws, "SELECT COUNT(*) FROM messages WHERE exclusion IS NULL"),
-        "invitations": _count(ws, "SELECT COUNT(*) FROM invitations"),
-    }
     skipped: Counter = Counter()
 
     # Connections and the people they name.
@@ -527,11 +520,7 @@ def ingest_contents(ws: Workspace, contents: ExportContents, fingerprint: str) -
         _rows(invitations.drop_duplicates("person_key"), ["person_key", "name", "profile_url"]),
     )
 
-    after = {
-        "connections": _count(ws, "SELECT COUNT(*) FROM connections"),
-        "messages": _count(ws, "SELECT COUNT(*) FROM messages WHERE exclusion IS NULL"),
-        "invitations": _count(ws, "SELECT COUNT(*) FROM invitations"),
-    }
+    after = ws.totals()
     counts = {
         "read": {
             "connections": len(people),
@@ -554,8 +543,8 @@ def ingest(ws: Workspace, exports: list[str | Path], *, limits=None, progress=No
     are parsed and adds nothing. Any error leaves the workspace exactly as it was.
     """
     result = IngestResult()
-    totals = None
     with ws.transaction():
+        totals = ws.totals()
         for export in exports:
             clock = time.perf_counter()
             fingerprint = export_fingerprint(export, limits=limits)
@@ -570,7 +559,7 @@ def ingest(ws: Workspace, exports: list[str | Path], *, limits=None, progress=No
             clock = time.perf_counter()
             contents = read_export(export, limits=limits) if limits else read_export(export)
             result.seconds["read"] += time.perf_counter() - clock
-            done = ingest_contents(ws, contents, contents.fingerprint or fingerprint)
+            done = ingest_contents(ws, contents, contents.fingerprint or fingerprint, totals)
             totals = done["totals"]
             result.seconds.update(done.pop("seconds"))
             result.snapshots_added += 1
@@ -583,9 +572,5 @@ def ingest(ws: Workspace, exports: list[str | Path], *, limits=None, progress=No
         committing = time.perf_counter()
     # Committing includes SQLite's checkpoint: the new pages copied from its log into the file.
     result.seconds["commit"] += time.perf_counter() - committing
-    result.totals = totals or {
-        "connections": _count(ws, "SELECT COUNT(*) FROM connections"),
-        "messages": _count(ws, "SELECT COUNT(*) FROM messages WHERE exclusion IS NULL"),
-        "invitations": _count(ws, "SELECT COUNT(*) FROM invitations"),
-    }
+    result.totals = totals
     return result

@@ -58,12 +58,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import yaml
 
-from adviser_analytics.errors import BadLabelsError
+from adviser_analytics.errors import AdviserAnalyticsError, BadLabelsError
 from adviser_analytics.metrics.episodes import request_key
 from adviser_analytics.metrics.episodes import requests as find_requests
 from adviser_analytics.people import name_key, normalise_url
 from adviser_analytics.policy import DECISIONS, HANDLINGS, OUTCOMES, RELATIONSHIPS
 from adviser_analytics.privacy import spreadsheet_safe_frame, spreadsheet_unprotect
+from adviser_analytics.reports import write_atomic
 from adviser_analytics.workspace import LABEL_KINDS, Workspace, utc_now
 
 __all__ = [
@@ -287,6 +288,7 @@ _RULE_KEYS = {
     "introduction": {"name", "words", "patterns", "unless", "also", "case_sensitive", "notes"},
 }
 _FIELDS = ("position", "company", "invitation", "messages")
+_REQUIRABLE = ("position", "company")
 _FIELD_WORDS = {"position": "title", "company": "company", "invitation": "invitation note",
                 "messages": "their message"}
 
@@ -505,9 +507,13 @@ def load_rules(path: str | Path | None = None) -> Rules:
             fields = _str_list(entry.get("fields"), "fields", fail) or (
                 ("position",) if family == "relationship" else ())
             requires = _str_list(entry.get("requires"), "requires", fail)
-            for f in (*fields, *requires):
+            for f in fields:
                 if f not in _FIELDS:
                     fail(f"{name}: unknown field {f!r}", f"use one of: {', '.join(_FIELDS)}")
+            for f in requires:  # what a person's Connections row must hold
+                if f not in _REQUIRABLE:
+                    fail(f"{name}: 'requires' cannot be {f!r}",
+                         f"use one of: {', '.join(_REQUIRABLE)}")
             rule = Rule(
                 family=family, name=name, value=value,
                 words=_str_list(entry.get("words"), "words", fail),
@@ -555,7 +561,7 @@ def _name_keys(names: pd.Series) -> pd.Series:
 def _load(ws: Workspace) -> _Data:
     messages = ws.messages()
     policy = None
-    with contextlib.suppress(Exception):
+    with contextlib.suppress(AdviserAnalyticsError):  # a stored policy that no longer reads
         policy = ws.policy()
     row = ws.db.execute("SELECT MAX(export_date) FROM snapshots").fetchone()
     last_export = pd.Timestamp(row[0], tz="UTC") if row and row[0] else None
@@ -925,9 +931,8 @@ def _relationships_by_rules(d: _Data, rules: Rules) -> tuple[pd.DataFrame, list[
             words = (_FIELD_WORDS[f] + ": \"" + words.dropna().map(_clip) + "\"")
             found = found.fillna(words.reindex(found.index))
         for f in rule.requires:
-            if f in ("position", "company"):
-                present = texts[f].fillna("").astype(str).str.strip().ne("")
-                found = found.where(present, pd.NA)
+            present = texts[f].fillna("").astype(str).str.strip().ne("")
+            found = found.where(present, pd.NA)
         hit = todo & found.notna()
         chosen.loc[hit, "rule"] = rule.name
         chosen.loc[hit, "value"] = rule.value
@@ -1317,16 +1322,17 @@ def _order(frame: pd.DataFrame, by: str, descending: bool = False) -> pd.DataFra
 def export_labels(ws: Workspace, folder: str | Path) -> dict:
     """Write the four label CSVs into ``folder`` (UTF-8 with BOM, spreadsheet-safe cells):
     every label the workspace holds and every row still waiting for one (empty value).
+    The files name clients, so they are owner-only, and each is written whole or not at all.
     Returns a summary per file."""
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     summary: dict = {"dir": str(folder), "files": {}}
     for name, frame in _export_frames(ws).items():
         spec = LABEL_FILES[name]
         frame = frame[spec["columns"] + _EXTRA[name]]
         labelled = frame[list(spec["values"])].notna().any(axis=1)
         safe = spreadsheet_safe_frame(frame.astype(object).where(frame.notna(), None))
-        safe.to_csv(folder / name, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+        write_atomic(folder / name, "\ufeff" + safe.to_csv(index=False, lineterminator="\r\n"))
         summary["files"][name] = {
             "rows": int(len(frame)), "labelled": int(labelled.sum()),
             "to_fill": int((~labelled).sum()),

@@ -24,10 +24,10 @@ from __future__ import annotations
 import base64
 import calendar
 import datetime as dt
+import functools
 import html
 import io
 import re
-import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -312,8 +312,6 @@ class ReflectionReport:
         self.period = Period(parse_date(period_from, what="period_from"),
                              parse_date(period_to, what="period_to"))
         self.path = resolve_workspace(workspace)
-        warnings.filterwarnings("ignore", category=FutureWarning)
-        warnings.filterwarnings("ignore", category=RuntimeWarning)
         self.data = _load(self.path, pseudonyms=self.supervision)
         self._prepare()
 
@@ -327,23 +325,77 @@ class ReflectionReport:
         self.policy = d.policy
         self.episodes = requests(d.messages)
         self.metrics = compute_metrics(d.messages, d.invitations, d.labels, d.introductions,
-                                       self.policy, self.period)
+                                       self.policy, self.period, episodes=self.episodes)
         self.shown = privacy.suppress_metrics(self.metrics) if self.supervision else self.metrics
         self.relationship = relationships(d.labels)
         names = d.people.set_index("person_key")["name"] if len(d.people) else pd.Series(
             dtype="string")
         self.names = {str(k): (None if _missing(v) else str(v)) for k, v in names.items()}
-        self._decided_all = None
+        self._loads: dict[Period, dict] = {}
 
-    @property
+    # Computed once per report, shared by the sections and the prompts.
+    @functools.cached_property
     def decided_all(self) -> pd.DataFrame:
         """Every labelled decision the policy speaks to (all dates)."""
         from .metrics.drift import decisions
 
-        if self._decided_all is None:
-            d = self.data
-            self._decided_all = decisions(d.invitations, d.labels, self.episodes, self.policy)
-        return self._decided_all
+        d = self.data
+        return decisions(d.invitations, d.labels, self.episodes, self.policy)
+
+    def load_in(self, period: Period) -> dict:
+        """The response-load metrics of ``period`` (this one or an earlier one)."""
+        from .metrics.load import load
+
+        if period not in self._loads:
+            self._loads[period] = load(self.data.messages, period, self.policy,
+                                       episodes=self.episodes)
+        return self._loads[period]
+
+    @functools.cached_property
+    def asked_often(self) -> pd.DataFrame:
+        """Contacts asked for more than 3 introductions in the 90 days to the period's end."""
+        from .metrics.introductions import asked_often
+
+        return asked_often(self.data.introductions, self.period.end)
+
+    @functools.cached_property
+    def conformance_chart(self) -> pd.DataFrame | None:
+        """The p-chart of the series periods (``None`` without a policy or decisions)."""
+        from .metrics.drift import conformance_series, p_chart
+
+        if self.policy is None:
+            return None
+        d = self.data
+        series = conformance_series(d.invitations, d.labels, self.episodes, self.policy,
+                                    self._series_periods())
+        return p_chart(series, pool=True) if series["decisions"].sum() else None
+
+    @functools.cached_property
+    def baseline(self) -> Period:
+        """The three periods before this one, as one window."""
+        base_periods = previous_periods(self.period, 3)
+        return Period(base_periods[0].start, base_periods[-1].end)
+
+    @functools.cached_property
+    def decision_mix_shifts(self) -> dict[str, dict]:
+        """Per kind (``invitation``, ``request``) with decisions in this period or the
+        baseline: this period's mix against the baseline's (``drift.decision_mix_shift``)."""
+        from .metrics.drift import decision_mix_shift
+
+        decided = self.decided_all
+        cur = decided.loc[self._in(decided["dated_at"]).to_numpy()]
+        old = decided.loc[self._in(decided["dated_at"], self.baseline).to_numpy()]
+        seed = int(self.period.start.strftime("%Y%m%d"))
+        shifts = {}
+        for kind in ("invitation", "request"):
+            c = cur.loc[cur["kind"] == kind, "value"].astype(str)
+            b = old.loc[old["kind"] == kind, "value"].astype(str)
+            if len(c) == 0 and len(b) == 0:
+                continue
+            method = "homogeneity" if len(b) < 5 * max(len(c), 1) else "baseline"
+            shifts[kind] = decision_mix_shift(list(c), list(b), n_resamples=4999, seed=seed,
+                                              method=method)
+        return shifts
 
     def _in(self, values: pd.Series, period: Period | None = None) -> pd.Series:
         period = period or self.period
@@ -370,6 +422,12 @@ class ReflectionReport:
         if self.supervision:
             return supervision_percent(numerator, base)
         return f"{100.0 * float(numerator) / float(base):.0f}%"
+
+    def counted(self, value: object, one: str, many: str | None = None) -> str:
+        """``3 requests``, ``1 request``: a count as :meth:`n` shows it, with its noun (plural
+        when the count is withheld: ``<5 requests``)."""
+        shown = self.n(value)
+        return f"{shown} {one if shown == '1' else (many or one + 's')}"
 
     def part(self, part: object, total: object) -> str:
         """A count that is part of a shown total: as :meth:`n`, and for supervision also
@@ -493,12 +551,11 @@ class ReflectionReport:
             ("Median time to first reply",
              self._hours(load["first_reply_hours_median"], load["answered_requests"])),
             ("Conversations waiting at the end", self.n(load["backlog"])),
-            ("Introduction requests", self.n(m["introductions"]["requests"])),
+            # (as shown: in supervision a secondary suppression may hide it)
+            ("Introduction requests", self.n(s["introductions"]["requests"])),
             ("Decisions the policy speaks to", self.n(pol["decisions"])),
             ("Following the policy in force", self._pct_text(pol["conforming"], pol["decisions"])),
         ]
-        if self.supervision and s["introductions"].get("requests") == privacy.SECONDARY:
-            rows[5] = ("Introduction requests", privacy.SECONDARY)
         text = "\n".join(f"{k}: {v}" for k, v in rows)
         return Block('<div class="aa-key-numbers">' + _table(["In this period", ""], rows)
                      + "</div>", text)
@@ -508,9 +565,8 @@ class ReflectionReport:
         """Requests, replies, reply times, the backlog and the time it took."""
         load = self.metrics["load"]
         req, ans = load["requests"], load["answered_requests"]
-        items = [f"{self.n(load['inbound_messages'])} inbound "
-                 f"{_plural(load['inbound_messages'], 'message')} from people;",
-                 f"{self.n(req)} {_plural(req, 'request')} for help started (a request is a run "
+        items = [f"{self.counted(load['inbound_messages'], 'inbound message')} from people;",
+                 f"{self.counted(req, 'request')} for help started (a request is a run "
                  "of messages from one person before you reply);",
                  f"{self.part(ans, req)} of them answered so far (reply rate "
                  f"{self._pct_text(ans, req)});"]
@@ -525,9 +581,10 @@ class ReflectionReport:
         target = self._version_value("reply_within_days")
         within = load.get("answered_within_target")
         if target is not None and within is not None and ans:
+            answered = self.part(ans, req)  # withheld if it would reveal the unanswered few
             items.append(f"answered within your {target:g}-day aim: {self.part(within, ans)} of "
-                         f"{self.part(ans, req)};")
-        items.append(f"{self.n(load['backlog'])} {_plural(load['backlog'], 'conversation')} "
+                         + ("those answered;" if answered == privacy.SECONDARY else f"{answered};"))
+        items.append(f"{self.counted(load['backlog'], 'conversation')} "
                      "waiting for you at the end of the period"
                      + (f", the oldest for {load['backlog_oldest_days']:.0f} days"
                         if load["backlog"] and load.get("backlog_oldest_days") is not None
@@ -676,7 +733,7 @@ class ReflectionReport:
         rows = [(self.person(r.counterpart_key), self.relationship.get(str(r.counterpart_key),
                                                                         "unknown"),
                  f"{r.days:.0f}") for r in open_.head(10).itertuples()]
-        parts = [_t(f"{self.n(len(open_))} {_plural(len(open_), 'conversation')} waiting"
+        parts = [_t(f"{self.counted(len(open_), 'conversation')} waiting"
                     + (f"; {self.part(int((open_['days'] > target).sum()), len(open_))} of them "
                        "longer than your "
                        f"{target:g}-day aim" if target else "") + "."),
@@ -686,7 +743,7 @@ class ReflectionReport:
 
     def introductions_summary(self) -> Block:
         """Introduction requests of the period, their outcomes, and contacts asked of often."""
-        from .metrics.introductions import asked_often, time_to_resolution
+        from .metrics.introductions import time_to_resolution
 
         m, s = self.metrics["introductions"], self.shown["introductions"]
         parts = []
@@ -695,8 +752,8 @@ class ReflectionReport:
         else:
             outcomes = s["outcomes"]
             rows = [(k.replace("_", " "), outcomes[k]) for k in outcomes if m["outcomes"].get(k)]
-            parts.append(_t(f"{self.n(s['requests'])} introduction "
-                            f"{_plural(m['requests'], 'request')} made in the period."))
+            parts.append(_t(f"{self.counted(s['requests'], 'introduction request')} made in "
+                            "the period."))
             parts.append(_table(["outcome", "requests"], rows,
                                 "Outcomes ('unreviewed': suggested by the rules, not yet "
                                 "confirmed by you)."))
@@ -705,7 +762,7 @@ class ReflectionReport:
                     not self.supervision or res["resolved"] >= _MIN_BASE):
                 parts.append(_t(f"Median time to an outcome: {res['median_days']:.0f} days "
                                 f"(over {self.n(res['resolved'])} resolved)."))
-        often = asked_often(self.data.introductions, self.period.end)
+        often = self.asked_often
         if len(often):
             rows = [(self.person(_target_key(r.target_key, r.target_name)),
                      self.n(int(r.requests)), self.n(int(r.requesters)))
@@ -769,10 +826,9 @@ class ReflectionReport:
         d = self.data
         incoming = d.invitations.loc[(d.invitations["direction"] == "incoming").to_numpy()
                                      & self._in(d.invitations["sent_at"]).to_numpy()]
-        parts = [_t(f"{self.n(len(incoming))} incoming {_plural(len(incoming), 'invitation')} "
-                    f"and {self.n(len(self._period_requests()))} "
-                    f"{_plural(len(self._period_requests()), 'request')} in the period; "
-                    f"{self.n(len(decided))} {_plural(len(decided), 'decision')} recorded "
+        parts = [_t(f"{self.counted(len(incoming), 'incoming invitation')} "
+                    f"and {self.counted(len(self._period_requests()), 'request')} in the period; "
+                    f"{self.counted(len(decided), 'decision')} recorded "
                     "(labels inferred from the data, suggested by the rules, or confirmed by "
                     "you).")]
         for kind, title in (("invitation", "Invitations: your decisions"),
@@ -888,12 +944,11 @@ class ReflectionReport:
     def compare_earlier(self) -> Block:
         """This period beside the periods before it (same length)."""
         from .metrics.drift import conformance
-        from .metrics.load import load
 
         periods = [*previous_periods(self.period, self.EARLIER), self.period]
         rows = []
         for p in periods:
-            lm = load(self.data.messages, p, self.policy, episodes=self.episodes)
+            lm = self.load_in(p)
             dec = self.decided_all.loc[self._in(self.decided_all["dated_at"], p).to_numpy()]
             c = conformance(dec)
             label = p.name or (period_title(p) if p != self.period else "this period")
@@ -925,17 +980,14 @@ class ReflectionReport:
     def p_chart(self) -> Block:
         """Conformance over the last twelve months (or weeks) with exact binomial limits."""
         from . import figures
-        from .metrics.drift import conformance_series, p_chart, prompt_for
+        from .metrics.drift import prompt_for
 
         if self.policy is None:
             return _section("Conformance over time", _p("No policy stored: nothing to chart."))
-        d = self.data
-        series = conformance_series(d.invitations, d.labels, self.episodes, self.policy,
-                                    self._series_periods())
-        if series["decisions"].sum() == 0:
+        if self.conformance_chart is None:
             return _section("Conformance over time", _p(
                 "No labelled decisions with a policy expectation in these periods."))
-        chart = p_chart(series, pool=True)
+        chart = self.conformance_chart.copy()
         if self.supervision:
             small = chart["decisions"] < _MIN_BASE
             chart.loc[small, "p"] = np.nan
@@ -961,23 +1013,18 @@ class ReflectionReport:
         else:
             text = prompt_for(chart)
         pooled = int((chart["pooled"] > 1).sum()) if "pooled" in chart else 0
-        note = (f" {pooled} point{'s' if pooled != 1 else ''} pool neighbouring periods that "
-                "were too small on their own." if pooled else "")
+        note = (f" {pooled} {'point pools' if pooled == 1 else 'points pool'} neighbouring "
+                "periods that were too small on their own." if pooled else "")
         return Block(FigureBlock(fig).html + _p(html.escape(text + note)))
 
     def decision_mix(self) -> Block:
         """The mix of decisions in this period against the three periods before it, with the
         noise floor for this sample size."""
-        from .metrics.drift import decision_mix_shift, prompt_for
+        from .metrics.drift import prompt_for
 
         if self.policy is None:
             return _section("The mix of decisions", _p("No policy stored: nothing to compare."))
-        base_periods = previous_periods(self.period, 3)
-        base = Period(base_periods[0].start, base_periods[-1].end)
-        decided = self.decided_all
-        cur = decided.loc[self._in(decided["dated_at"]).to_numpy()]
-        old = decided.loc[self._in(decided["dated_at"], base).to_numpy()]
-        seed = int(self.period.start.strftime("%Y%m%d"))
+        base = self.baseline
         parts = [_p(f"Baseline: {base.start.isoformat()} to {base.end.isoformat()} (the three "
                     "periods before this one).")]
         changed = [v.name for v in (self.policy.versions if self.policy else [])
@@ -989,13 +1036,9 @@ class ReflectionReport:
         rows = []
         for kind, title in (("invitation", "invitation decisions"),
                             ("request", "request handlings")):
-            c = cur.loc[cur["kind"] == kind, "value"].astype(str)
-            b = old.loc[old["kind"] == kind, "value"].astype(str)
-            if len(c) == 0 and len(b) == 0:
+            if kind not in self.decision_mix_shifts:
                 continue
-            method = "homogeneity" if len(b) < 5 * max(len(c), 1) else "baseline"
-            result = decision_mix_shift(list(c), list(b), n_resamples=4999, seed=seed,
-                                        method=method)
+            result = self.decision_mix_shifts[kind]
             cats = result["categories"]
             table = pd.DataFrame({"decision": cats,
                                   "this period": [result["current"][k] for k in cats],
@@ -1029,15 +1072,12 @@ class ReflectionReport:
                      "\n".join(f"- {i}" for i in items))
 
     def _prompts(self) -> list[str]:
-        from .metrics.drift import conformance_series, decision_mix_shift, p_chart
-        from .metrics.introductions import asked_often
-
         m = self.metrics
         load, pol, intro = m["load"], m["policy"], m["introductions"]
         out = []
         if load["backlog"]:
-            out.append(f"Worth discussing: {self.n(load['backlog'])} "
-                       f"{_plural(load['backlog'], 'conversation')} ended the period waiting"
+            out.append(f"Worth discussing: {self.counted(load['backlog'], 'conversation')} "
+                       "ended the period waiting"
                        + (f", the oldest for {load['backlog_oldest_days']:.0f} days"
                           if load.get("backlog_oldest_days") is not None else "")
                        + ". Is there an honest reply or a referral to a service that would "
@@ -1047,11 +1087,7 @@ class ReflectionReport:
             out.append(f"Worth discussing: the estimated time replying ({spent:.0f} minutes) "
                        f"went beyond the {budget:.0f} minutes you planned. What would being "
                        "available without being overwhelmed look like next period?")
-        earlier = previous_periods(self.period, 3)
-        from .metrics.load import load as load_metrics
-
-        before = [load_metrics(self.data.messages, p, self.policy, episodes=self.episodes)
-                  ["requests"] for p in earlier]
+        before = [self.load_in(p)["requests"] for p in previous_periods(self.period, 3)]
         typical = float(np.median(before)) if before else 0
         if load["requests"] >= 10 and typical >= 5 and load["requests"] >= 1.5 * typical:
             out.append(f"Worth discussing: more requests than usual ({self.n(load['requests'])}, "
@@ -1062,17 +1098,16 @@ class ReflectionReport:
             out.append("Worth discussing: fewer requests than in the three periods before. "
                        "Did something change in how people reach you?")
         if intro["outcomes"].get("unreviewed"):
-            out.append(f"{self.n(intro['outcomes']['unreviewed'])} introduction "
-                       f"{_plural(intro['outcomes']['unreviewed'], 'request')} of the period "
-                       "are not reviewed yet; recording their outcome shows what being a "
-                       "connector led to.")
-        often = asked_often(self.data.introductions, self.period.end)
+            unreviewed = intro["outcomes"]["unreviewed"]
+            out.append(f"{self.counted(unreviewed, 'introduction request')} of the period "
+                       f"{'is' if self.n(unreviewed) == '1' else 'are'} not reviewed yet; "
+                       "recording their outcome shows what being a connector led to.")
+        often = self.asked_often
         if len(often):
             names = ", ".join(self.person(_target_key(r.target_key, r.target_name))
                               for r in often.head(3).itertuples())
-            out.append(f"Worth discussing: {self.n(len(often))} "
-                       f"{_plural(len(often), 'contact')} ({names}) "
-                       f"{'was' if len(often) == 1 else 'were'} asked for more than 3 "
+            out.append(f"Worth discussing: {self.counted(len(often), 'contact')} ({names}) "
+                       f"{'was' if self.n(len(often)) == '1' else 'were'} asked for more than 3 "
                        "introductions in 90 days. How do you stay a connector while protecting "
                        "your contacts' goodwill?")
         n, k = pol["decisions"], pol["conforming"]
@@ -1085,30 +1120,17 @@ class ReflectionReport:
             out.append(f"{self.n(pol['suggested'])} of the period's decisions rest on suggested "
                        "labels not yet reviewed.")
         if self.policy is not None:
-            d = self.data
-            series = conformance_series(d.invitations, d.labels, self.episodes, self.policy,
-                                        self._series_periods())
-            if series["decisions"].sum():
-                chart = p_chart(series, pool=True)
+            chart = self.conformance_chart
+            if chart is not None:
                 last = chart.iloc[-1]
                 if bool(last["signal"]) and (not self.supervision or last["decisions"] >= _MIN_BASE):
                     side = "lower" if last["p"] < last["p_bar"] else "higher"
                     out.append(f"Worth discussing: conformance in the latest period was {side} "
                                "than chance alone would usually explain against the months "
                                "before. What was different?")
-            base_periods = previous_periods(self.period, 3)
-            base = Period(base_periods[0].start, base_periods[-1].end)
-            decided = self.decided_all
-            seed = int(self.period.start.strftime("%Y%m%d"))
             for kind, word in (("invitation", "invitations"), ("request", "requests")):
-                c = decided.loc[(decided["kind"] == kind).to_numpy()
-                                & self._in(decided["dated_at"]).to_numpy(), "value"]
-                b = decided.loc[(decided["kind"] == kind).to_numpy()
-                                & self._in(decided["dated_at"], base).to_numpy(), "value"]
-                if len(c) and len(b):
-                    method = "homogeneity" if len(b) < 5 * len(c) else "baseline"
-                    r = decision_mix_shift(list(c.astype(str)), list(b.astype(str)),
-                                           n_resamples=4999, seed=seed, method=method)
+                r = self.decision_mix_shifts.get(kind)
+                if r is not None and sum(r["current"].values()) and sum(r["baseline"].values()):
                     if r["p_value"] is not None and r["p_value"] < 0.05 \
                             and r["js_distance"] > r["js_noise_floor"]:
                         out.append(f"Worth discussing: how you met {word} shifted against the "
@@ -1163,12 +1185,9 @@ class Explorer:
 
     def __init__(self, workspace: str | Path):
         self.path = resolve_workspace(workspace)
-        warnings.filterwarnings("ignore", category=FutureWarning)
         self.data = _load(self.path, pseudonyms=False)
         from .metrics.drift import relationships
-        from .metrics.episodes import requests
 
-        self.episodes = requests(self.data.messages)
         self.relationship = relationships(self.data.labels)
         self._reports: dict[tuple[str, str], ReflectionReport] = {}
 

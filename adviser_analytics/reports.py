@@ -488,7 +488,6 @@ def _execute(task: dict):
     import nbformat
     import papermill
     from nbclient.exceptions import DeadKernelError
-    from papermill.exceptions import PapermillExecutionError
 
     logging.getLogger("papermill").setLevel(logging.WARNING)
     notebook = Path(task["notebook"])
@@ -528,8 +527,6 @@ def _execute(task: dict):
                     kernel_manager_class=_kernel_manager_class(socket_dir, log_file),
                     # the notebook has finished: nothing in the kernel is worth waiting for
                     shutdown_kernel="immediate", **common)
-    except PapermillExecutionError:
-        raise
     except DeadKernelError as error:
         raise _KernelTrouble(f"the kernel died: {error}") from error
     except (RuntimeError, TimeoutError, OSError) as error:
@@ -788,11 +785,6 @@ def run_reports(workspace: str | os.PathLike, start: object, end: object,
     if terms is None and every == "term":
         terms = load_terms(workspace)
     periods = split(start, end, every, terms=terms)
-    out = Path(out)
-    folder = out / audience
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    run = ReportRun(audience=audience, out=out, folder=folder)
-
     with Workspace.open(workspace) as ws:
         messages = ws.messages(content=False)
         frames = (messages, ws.invitations(), ws.labels(), ws.introductions(), ws.policy())
@@ -801,6 +793,20 @@ def run_reports(workspace: str | os.PathLike, start: object, end: object,
             index = leak_index(ws, workspace)
         else:
             index = None
+    out = Path(out)  # (made once the workspace has opened: a mistyped one leaves nothing)
+    folder = out / audience
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    run = ReportRun(audience=audience, out=out, folder=folder)
+
+    manifest = read_manifest(folder)
+    manifest["audience"] = audience
+
+    def list_in_index(key: str, result: PeriodResult, generated: dt.datetime) -> None:
+        manifest["reports"][key] = {
+            "label": result.label, "from": result.start, "to": result.end,
+            "audience": audience, "file": result.html_file,
+            "generated_at": generated.strftime("%Y-%m-%d %H:%M UTC"),
+            "headline": result.headline}
 
     tasks, results = [], {}
     labels_seen: dict[str, int] = {}
@@ -812,6 +818,10 @@ def run_reports(workspace: str | os.PathLike, start: object, end: object,
         run.results.append(result)
         if only_missing and (folder / f"{label}.html").is_file():
             result.status = "skipped"
+            if label not in manifest["reports"]:  # written by a run stopped before its index
+                result.headline = headline(compute_metrics(*frames, period), supervision)
+                written = (folder / f"{label}.html").stat().st_mtime
+                list_in_index(label, result, dt.datetime.fromtimestamp(written, dt.UTC))
             continue
         tasks.append({
             "key": label, "notebook": str(notebook), "workspace": str(workspace.resolve()),
@@ -821,10 +831,8 @@ def run_reports(workspace: str | os.PathLike, start: object, end: object,
                      + (" (supervision)" if supervision else ""),
             "keep_ipynb": not supervision, "reuse_kernel": reuse,
         })
-        result.headline = headline(compute_metrics(*frames[:4], frames[4], period), supervision)
+        result.headline = headline(compute_metrics(*frames, period), supervision)
 
-    manifest = read_manifest(folder)
-    manifest["audience"] = audience
     bar = tqdm(total=len(tasks), desc=f"{audience} reports", unit="report", file=sys.stderr,
                disable=None if progress is None else not progress, leave=False)
 
@@ -838,11 +846,7 @@ def run_reports(workspace: str | os.PathLike, start: object, end: object,
             try:
                 _write_report(folder, task, outcome, index)
                 result.status = "written"
-                manifest["reports"][task["key"]] = {
-                    "label": result.label, "from": result.start, "to": result.end,
-                    "audience": audience, "file": result.html_file,
-                    "generated_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-                    "headline": result.headline}
+                list_in_index(task["key"], result, dt.datetime.now(dt.UTC))
             except PrivacyError as error:
                 result.status, result.error = "withheld", str(error)
             except OSError as error:
@@ -920,12 +924,10 @@ def _sweep(folder: Path, index: privacy.TermIndex) -> list[str]:
     for path in sorted(folder.iterdir()):
         if not path.is_file() or path.name.startswith("."):
             continue
+        text = path.read_text(encoding="utf-8", errors="replace")
         try:
-            text = path.read_text(encoding="utf-8", errors="replace")
-            check_text(index, str(path), text)
+            privacy.check_artefacts([(str(path), _scan_text(text))], index, remove=True)
         except PrivacyError as error:
-            with contextlib.suppress(OSError):
-                path.unlink()
             problems.append(str(error))
     return problems
 
@@ -960,33 +962,49 @@ def _run_parallel(tasks: list[dict], jobs: int, finish: Callable[[dict, dict], N
     env["PYTHONPATH"] = os.pathsep.join([root, *[p for p in env.get("PYTHONPATH", "").split(
         os.pathsep) if p and p != root]])
 
-    def start() -> subprocess.Popen:
+    def start(errors) -> subprocess.Popen:
         return subprocess.Popen(
             [sys.executable, "-m", "adviser_analytics.reports", "--worker"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors,
             env=env, text=True, encoding="utf-8", bufsize=1)
 
+    def stopped(worker, errors) -> str:
+        """Why a worker stopped: its exit code and the last line it wrote to stderr."""
+        try:
+            code = worker.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            code = worker.wait()
+        errors.seek(0)
+        said = [x for x in errors.read().decode("utf-8", "replace").splitlines() if x.strip()]
+        errors.close()
+        return (f"the report worker stopped (exit code {code})"
+                + (f": {said[-1].strip()}" if said else ""))
+
     def drive() -> None:
-        worker = None
+        worker = errors = None
         try:
             while True:
                 try:
                     task = pending.get_nowait()
                 except queue.Empty:
                     return
-                if worker is None or worker.poll() is not None:
-                    worker = start()
                 try:
+                    if worker is None or worker.poll() is not None:
+                        worker = None
+                        errors = tempfile.TemporaryFile()
+                        worker = start(errors)
                     worker.stdin.write(json.dumps(task) + "\n")
                     worker.stdin.flush()
                     line = worker.stdout.readline()
                     outcome = json.loads(line) if line else None
-                except (OSError, ValueError):
-                    outcome = None
+                except (OSError, ValueError) as error:
+                    outcome = None if worker is not None else {
+                        "ok": False, "seconds": 0.0, "attempts": 1,
+                        "error": f"a report worker could not be started ({error})"}
                 if outcome is None:
-                    code = worker.poll()
                     outcome = {"ok": False, "seconds": 0.0, "attempts": 1,
-                               "error": f"the report worker stopped (exit code {code})"}
+                               "error": stopped(worker, errors)}
                     worker = None
                 done.put((task, outcome))
         finally:
@@ -1014,7 +1032,8 @@ def _worker_main() -> int:
     on stdout (everything else printed goes to stderr)."""
     out = sys.stdout
     sys.stdout = sys.stderr
-    _warm_worker()
+    with contextlib.suppress(Exception):  # only a head start: a real problem shows per period
+        _warm_worker()
     for line in sys.stdin:
         if not line.strip():
             continue

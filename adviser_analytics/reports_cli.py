@@ -22,7 +22,7 @@ def _usage(message: str) -> Exception:
     return UsageError(message)
 
 
-def cmd_report(args, workspace_path: Path, emit, say) -> int:
+def cmd_report(args, workspace_path: Path, emit) -> int:
     try:
         start = parse_date(args.date_from, what="--from")
         end = parse_date(args.date_to, what="--to")
@@ -30,16 +30,13 @@ def cmd_report(args, workspace_path: Path, emit, say) -> int:
         raise _usage(str(error)) from None
     if end < start:
         raise _usage(f"--to ({end}) is before --from ({start})")
-    jobs = getattr(args, "jobs", None)
-    jobs = 1 if jobs is None else jobs
-    if jobs < 1:
+    if args.jobs < 1:
         raise _usage("--jobs must be 1 or more")
-    jobs = min(jobs, max(os.cpu_count() or 1, 1) * 2)
-    out = Path(args.out) if getattr(args, "out", None) else Path("reports")
-    audience = getattr(args, "audience", None) or "self"
-    run = run_reports(workspace_path, start, end, every=getattr(args, "every", None),
-                      audience=audience, out=out, jobs=jobs,
-                      only_missing=bool(getattr(args, "only_missing", False)),
+    jobs = min(args.jobs, max(os.cpu_count() or 1, 1) * 2)
+    out = Path(args.out) if args.out else Path("reports")
+    audience = args.audience
+    run = run_reports(workspace_path, start, end, every=args.every,
+                      audience=audience, out=out, jobs=jobs, only_missing=args.only_missing,
                       progress=None if not args.json else False)
     written = [r for r in run.results if r.status == "written"]
     skipped = [r for r in run.results if r.status == "skipped"]

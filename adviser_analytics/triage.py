@@ -21,7 +21,6 @@ The notebook ``notebooks/triage.ipynb`` is only wiring around this class and
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,7 +29,8 @@ import pandas as pd
 from adviser_analytics import labels as L
 from adviser_analytics.errors import AdviserAnalyticsError
 from adviser_analytics.metrics.episodes import requests as find_requests
-from adviser_analytics.workspace import Workspace, default_path
+from adviser_analytics.privacy import html_text as safe_text  # entities decoded once, then escaped
+from adviser_analytics.workspace import DB_NAME, Workspace, default_path
 
 EXCERPT_CHARS = 300
 REQUEST_VALUES = ("answer", *(f"refer: {r}" for r in L.REFERRALS), "explain", "none")
@@ -332,13 +332,6 @@ def _newest(item: TriageItem):
     return -(when.value if isinstance(when, pd.Timestamp) and not pd.isna(when) else 0)
 
 
-def safe_text(text: object) -> str:
-    """Export text for HTML: entities decoded once, then everything escaped (never raw)."""
-    if not isinstance(text, str):
-        return ""
-    return html.escape(html.unescape(text))
-
-
 def item_html(item: TriageItem | None, progress: dict | None = None) -> str:
     """The item as a small HTML block (every piece of export text escaped)."""
     if item is None:
@@ -368,10 +361,12 @@ def open_workspace(workspace: str | Path | None) -> tuple[Workspace | None, str]
     path = Path(workspace) if workspace else default_path()
     candidates = [path] if path.is_absolute() else [path, Path("..") / path]
     for candidate in candidates:
+        if not (candidate / DB_NAME).is_file():
+            continue
         try:
             return Workspace.open(candidate), f"workspace: {candidate}"
-        except AdviserAnalyticsError:
-            continue
+        except AdviserAnalyticsError as error:  # there, but busy, newer or not readable
+            return None, str(error)
     return None, (f"There is no workspace at {path}. Set the 'workspace' parameter to the folder "
                   "of your workspace (or run 'adviser-analytics ingest' first), then run the "
                   "notebook again.")

@@ -509,6 +509,15 @@ class Workspace:
             self.db.execute("INSERT INTO policies(yaml, set_at) VALUES (?, ?)", (text, utc_now()))
 
     # ---------------------------------------------------------------- summary
+    def totals(self) -> dict:
+        """How many connections, person-to-person messages and invitations the workspace holds."""
+        one = lambda sql: self.db.execute(sql).fetchone()[0]  # noqa: E731
+        return {
+            "connections": one("SELECT COUNT(*) FROM connections"),
+            "messages": one("SELECT COUNT(*) FROM messages WHERE exclusion IS NULL"),
+            "invitations": one("SELECT COUNT(*) FROM invitations"),
+        }
+
     def status(self) -> dict:
         """What the workspace holds, in the contract's ``status --json`` shape."""
         one = lambda sql: self.db.execute(sql).fetchone()[0]  # noqa: E731
@@ -529,9 +538,7 @@ class Workspace:
         return {
             "owner": {"name": owner.name, "profile_url": owner.profile_url},
             "snapshots": one("SELECT COUNT(*) FROM snapshots"),
-            "connections": one("SELECT COUNT(*) FROM connections"),
-            "messages": one("SELECT COUNT(*) FROM messages WHERE exclusion IS NULL"),
-            "invitations": one("SELECT COUNT(*) FROM invitations"),
+            **self.totals(),
             "first_date": min(dates)[:10] if dates else None,
             "last_date": max(dates)[:10] if dates else None,
             "labels": label_counts,

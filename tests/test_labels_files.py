@@ -67,6 +67,14 @@ def test_export_writes_every_label_and_every_row_to_fill(ws, tmp_path):
     assert read(tmp_path / "out" / "people.csv")[0]["source"] == "suggested"
 
 
+def test_exported_files_are_for_the_adviser_only(ws, tmp_path):
+    """The CSVs name clients: owner-only files, and no temporary files left beside them."""
+    export_labels(ws, tmp_path / "out")
+    written = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert written == sorted(LABEL_FILES)
+    assert all((tmp_path / "out" / name).stat().st_mode & 0o077 == 0 for name in written)
+
+
 def test_exported_cells_are_safe_in_a_spreadsheet(ws, tmp_path):
     export_labels(ws, tmp_path / "out")
     text = (tmp_path / "out" / "people.csv").read_bytes().decode("utf-8-sig")

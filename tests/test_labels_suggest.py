@@ -186,6 +186,10 @@ def test_a_broken_rules_file_is_refused_with_file_and_line(tmp_path):
                     encoding="utf-8")
     with pytest.raises(BadLabelsError, match="unknown key 'wordz'"):
         load_rules(path)
+    path.write_text("relationship:\n  - name: x\n    value: client\n    words: [a]\n"
+                    "    requires: [messages]\n", encoding="utf-8")
+    with pytest.raises(BadLabelsError, match="line 2.*'requires' cannot be 'messages'"):
+        load_rules(path)
 
 
 def test_rules_on_the_sample_series_are_precise(sample_workspace, sample_series):

@@ -14,6 +14,7 @@ import json
 import os
 import re
 import shutil
+import sys
 from pathlib import Path
 
 import nbformat
@@ -285,6 +286,28 @@ def test_only_missing(monthly_reports, report_workspace, tmp_path, capsys):
     assert 'href="self/2026-02.html"' in (out / "index.html").read_text()
 
 
+def test_only_missing_lists_reports_a_stopped_run_left_out_of_the_index(
+        monthly_reports, report_workspace, tmp_path, capsys):
+    """A run stopped after writing a report but before its index (Ctrl-C, a scheduler's
+    timeout): the next --only-missing run keeps the report and lists it again."""
+    out = tmp_path / "reports"
+    shutil.copytree(monthly_reports, out)
+    manifest_path = out / "self" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    lost = manifest["reports"].pop(LABELS[0])
+    manifest_path.write_text(json.dumps(manifest))
+    code = main(["report", "--workspace", str(report_workspace), "--from", "2025-11-01",
+                 "--to", "2026-01-31", "--every", "month", "--out", str(out),
+                 "--only-missing", "--json"])
+    assert code == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert (payload["written"], payload["skipped"]) == (0, 3)
+    listed = json.loads(manifest_path.read_text())["reports"]
+    assert set(listed) == set(LABELS)
+    assert listed[LABELS[0]]["headline"] == lost["headline"]
+    assert f'href="self/{LABELS[0]}.html"' in (out / "index.html").read_text()
+
+
 def _notebook(tmp_path: Path, extra_cells: list[str], name: str = "custom.ipynb") -> Path:
     """A small notebook with the report's parameters and the given code cells."""
     nb = nbformat.v4.new_notebook(metadata={"kernelspec": {
@@ -375,6 +398,7 @@ def test_missing_workspace_is_exit_1(tmp_path, capsys):
     assert main(["report", "--workspace", str(tmp_path / "none"), "--from", "2026-03-01",
                  "--to", "2026-03-31", "--out", str(tmp_path / "r")]) == 1
     assert "no workspace" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()  # nothing made for a mistyped workspace
 
 
 # ------------------------------------------------------------------------------------------
@@ -473,3 +497,22 @@ def test_reports_render_in_headless_chromium(monthly_reports, tmp_path):
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
     sup = dump_dom(monthly_reports / "supervision" / "2026-01.html")
     assert "Supervision version" in sup
+
+
+def test_a_worker_that_dies_is_reported_with_its_last_words(tmp_path, monkeypatch):
+    """A report worker that cannot run (here: a broken install) fails its periods with the
+    reason it gave, and one that cannot start is named too; nothing waits for ever."""
+    broken = tmp_path / "python"
+    broken.write_text("#!/bin/sh\necho \"ModuleNotFoundError: No module named 'nbconvert'\" >&2\n"
+                      "exit 3\n")
+    broken.chmod(0o755)
+    monkeypatch.setattr(sys, "executable", str(broken))
+    outcomes = []
+    reports._run_parallel([{"period": 1}, {"period": 2}], 2, lambda task, outcome: outcomes.append(outcome))
+    assert [o["ok"] for o in outcomes] == [False, False]
+    assert all("exit code 3" in o["error"] and "No module named 'nbconvert'" in o["error"]
+               for o in outcomes)
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "missing"))
+    outcomes.clear()
+    reports._run_parallel([{"period": 1}], 1, lambda task, outcome: outcomes.append(outcome))
+    assert "could not be started" in outcomes[0]["error"]

@@ -253,7 +253,7 @@ def _parse_fast(data, body_start, body_end, header, wanted, first_line, where, l
             table = None
         if table is not None and table.num_rows - 1 == newlines:
             break  # every newline ends a row: no cell holds one
-    if table is None or _opens_quote(_last_line(data, body_start, body_end), header.delimiter):
+    if table is None or _ends_inside_quote(data, body_start, body_end, header.delimiter):
         return None  # (pyarrow accepts a file that ends inside a quoted cell)
     rows = table.num_rows
     raw = {name: table.column(name) for name in include}
@@ -365,7 +365,8 @@ def _parse_exact(data, body_start, body_end, header, wanted, first_line, where, 
             lines.append(start_line)
     finally:
         csv.field_size_limit(previous)
-    if lines and text.count('"') % 2 and (span > 1 or _opens_quote(_last_line(data, body_start, body_end), header.delimiter)):
+    if lines and text.count('"') % 2 and (
+            span > 1 or _ends_inside_quote(data, body_start, body_end, header.delimiter)):
         raise BadExportError(
             "a quoted cell that starts on or after this line is never closed (a quote character "
             "is missing, or the file was cut short), so the rows after it cannot be told apart",
@@ -375,16 +376,13 @@ def _parse_exact(data, body_start, body_end, header, wanted, first_line, where, 
     return columns, np.asarray(lines, dtype=np.int64)
 
 
-def _last_line(data, start: int, end: int) -> str:
-    """The last non-empty physical line of ``data[start:end]``, as text."""
+def _ends_inside_quote(data, start: int, end: int, delimiter: str) -> bool:
+    """Whether the last non-empty line of ``data[start:end]``, read on its own, opens a quoted
+    cell that never closes: a file cut short mid-row (a lone quote inside an unquoted cell,
+    ``5" screen``, is text)."""
     while end > start and data[end - 1] in b"\r\n":
         end -= 1
-    return bytes(data[data.rfind(b"\n", start, end) + 1:end]).decode("utf-8", "replace")
-
-
-def _opens_quote(line: str, delimiter: str) -> bool:
-    """Whether ``line``, read on its own, opens a quoted cell that never closes: the last line
-    of a file cut short mid-row (a lone quote inside an unquoted cell, ``5" screen``, is text)."""
+    line = bytes(data[data.rfind(b"\n", start, end) + 1:end]).decode("utf-8", "replace")
     try:
         list(csv.reader([line], delimiter=delimiter, quotechar='"', doublequote=True,
                         strict=True))

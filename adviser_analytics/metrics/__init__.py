@@ -56,10 +56,12 @@ def to_json_value(value, decimals: int = 4):
 
 def compute_metrics(messages: pd.DataFrame, invitations: pd.DataFrame | None,
                     labels: pd.DataFrame | None, introductions: pd.DataFrame | None,
-                    policy: Policy | None, period: Period) -> dict:
+                    policy: Policy | None, period: Period,
+                    episodes: pd.DataFrame | None = None) -> dict:
     """The ``metrics --json`` object for one period: ``period``, ``load``, ``introductions``,
-    ``policy`` (the contract's keys, plus a few documented extras), JSON-serialisable."""
-    reqs = requests(messages)
+    ``policy`` (the contract's keys, plus a few documented extras), JSON-serialisable.
+    ``episodes``: ``requests(messages)`` if the caller already has them."""
+    reqs = requests(messages) if episodes is None else episodes
     load_part = load_metrics(messages, period, policy, episodes=reqs)
     intro_part = outcome_mix(introductions, labels, period)
     decided = decisions(invitations, labels, reqs, policy, period)
