@@ -41,13 +41,11 @@ def plain_loop(workspace: Path, periods: list[Period], out: Path,
                notebook: Path | None = None) -> float:
     """Seconds for the papermill CLI then ``jupyter nbconvert --to html --no-input``, per
     period, one after another."""
-    from .reports import NOTEBOOK, PACKAGE_ROOT
+    from .reports import NOTEBOOK, child_environment
 
     notebook = notebook or NOTEBOOK
     out.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(PACKAGE_ROOT), env.get("PYTHONPATH", "")]).rstrip(
-        os.pathsep)
+    env = child_environment()  # what our own runs give their kernels: a like-for-like loop
     start = time.perf_counter()
     for p in periods:
         executed = out / f"{p.slug}.ipynb"

@@ -93,7 +93,7 @@ def cmd_ingest(args) -> int:
 
 
 _SKIP_WORDS = {
-    "blank_person": "connection rows with no person (deleted or hidden members)",
+    "blank_person": "connection or invitation rows with no person (deleted or hidden members)",
     "redacted": "deleted or redacted messages",
     "draft": "unsent drafts",
     "spam_folder": "messages in the spam folder",
@@ -101,6 +101,7 @@ _SKIP_WORDS = {
     "hidden_member": "messages from hidden 'LinkedIn Member' senders",
     "system": "system notices",
     "coach": "AI-coach chat rows",
+    "undated": "invitation rows with no date",
 }
 
 

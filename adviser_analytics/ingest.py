@@ -60,7 +60,7 @@ _SYSTEM = (
 _HTML_START = r"^\s*<(?:p|div|span|br|a|ul|ol|li|strong|em|b|i|h[1-6])\b"
 SKIP_REASONS = (
     "blank_person", "redacted", "draft", "spam_folder", "sponsored", "hidden_member", "system",
-    "coach",
+    "coach", "undated",
 )
 
 
@@ -318,8 +318,9 @@ def _clean_content(content: pd.Series) -> pd.Series:
     return cleaned
 
 
-def prepare_invitations(invitations: pd.DataFrame, export_date: str) -> pd.DataFrame:
-    """Invitations keyed by direction, counterpart name and time sent."""
+def prepare_invitations(invitations: pd.DataFrame, export_date: str) -> tuple[pd.DataFrame, Counter]:
+    """Invitations keyed by direction, counterpart name and time sent; and the rows that
+    cannot be keyed, counted by reason (``blank_person``: no name, ``undated``: no time)."""
     i = invitations
     incoming = (_text(i["direction"]).str.upper() == "INCOMING").fillna(False)
     name = _text(i["from_name"]).where(incoming, _text(i["to_name"]))
@@ -334,9 +335,10 @@ def prepare_invitations(invitations: pd.DataFrame, export_date: str) -> pd.DataF
         "message": _text(i["message"]),
         "seen_on": export_date,
     })
-    return frame[frame["name_key"].notna() & frame["sent_at"].notna()].drop_duplicates(
-        ["direction", "name_key", "sent_at"]
-    )
+    unkeyed = Counter(blank_person=int(frame["name_key"].isna().sum()),
+                      undated=int((frame["name_key"].notna() & frame["sent_at"].isna()).sum()))
+    keyed = frame[frame["name_key"].notna() & frame["sent_at"].notna()]
+    return keyed.drop_duplicates(["direction", "name_key", "sent_at"]), unkeyed
 
 
 # ---------------------------------------------------------------------- writing
@@ -425,10 +427,11 @@ def ingest_contents(ws: Workspace, contents: ExportContents, fingerprint: str,
     started = time.perf_counter()
     people, blanks = prepare_connections(contents.connections, seen_on)
     messages = prepare_messages(contents.messages, owner, seen_on)
-    invitations = prepare_invitations(contents.invitations, seen_on)
+    invitations, unkeyed = prepare_invitations(contents.invitations, seen_on)
     people, messages, invitations = _respect_erasures(ws, people, messages, invitations)
     prepared = time.perf_counter()
     skipped["blank_person"] += int(blanks["rows"].sum())
+    skipped.update(unkeyed)
     db.executemany(
         "INSERT INTO blank_connections(snapshot_id, connected_on, rows) VALUES (?, ?, ?)",
         [(snapshot_id, d, int(n)) for d, n in blanks.itertuples(index=False)],

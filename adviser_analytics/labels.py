@@ -61,7 +61,7 @@ import yaml
 from adviser_analytics.errors import AdviserAnalyticsError, BadLabelsError
 from adviser_analytics.metrics.episodes import request_key
 from adviser_analytics.metrics.episodes import requests as find_requests
-from adviser_analytics.people import name_key, normalise_url
+from adviser_analytics.people import name_key, name_keys, normalise_url
 from adviser_analytics.policy import DECISIONS, HANDLINGS, OUTCOMES, RELATIONSHIPS
 from adviser_analytics.privacy import spreadsheet_safe_frame, spreadsheet_unprotect
 from adviser_analytics.reports import write_atomic
@@ -553,11 +553,6 @@ class _Data:
     sightings: pd.DataFrame  # invitation_id, snapshot_id, export_date, sent_at
 
 
-def _name_keys(names: pd.Series) -> pd.Series:
-    uniques = pd.unique(names.dropna())
-    return names.map({n: name_key(n) for n in uniques}).astype(object)
-
-
 def _load(ws: Workspace) -> _Data:
     messages = ws.messages()
     policy = None
@@ -686,7 +681,7 @@ def _infer_decisions(d: _Data, rules: Rules) -> tuple[pd.DataFrame, dict]:
     if len(inv) == 0:
         return _empty_labels(), stats
     inv["subject"] = inv["invitation_id"].astype("int64").astype(str)
-    inv["nk"] = _name_keys(inv["name"])
+    inv["nk"] = name_keys(inv["name"])
     inv["person_key"] = inv["person_key"].astype(object)
     inv["sent_day"] = inv["sent_at"].dt.floor("D")
     by_name_ok = inv["person_key"].fillna("name:").str.startswith("name:")
@@ -694,15 +689,16 @@ def _infer_decisions(d: _Data, rules: Rules) -> tuple[pd.DataFrame, dict]:
     # accepted: the inviter appears in Connections, connected on or after the invitation
     conn = d.connections[["person_key", "name", "connected_on"]].copy()
     conn["person_key"] = conn["person_key"].astype(object)
-    conn["nk"] = _name_keys(conn["name"])
+    conn["nk"] = name_keys(conn["name"])
     by_key = inv[["subject", "person_key", "sent_at", "sent_day"]].merge(
         conn[["person_key", "connected_on"]], on="person_key")
     by_key["conn_key"] = by_key["person_key"]
     by_key["how"] = 0
+    # (a missing name matches nothing: pandas would pair missing with missing)
     by_name = inv[["subject", "person_key", "nk", "sent_at", "sent_day"]].assign(
-        inv_named=by_name_ok).merge(
-        conn[["person_key", "nk", "connected_on"]].rename(columns={"person_key": "conn_key"}),
-        on="nk")
+        inv_named=by_name_ok).dropna(subset=["nk"]).merge(
+        conn[["person_key", "nk", "connected_on"]].rename(columns={"person_key": "conn_key"})
+        .dropna(subset=["nk"]), on="nk")
     by_name = by_name[by_name["inv_named"] | by_name["conn_key"].str.startswith("name:")]
     by_name["how"] = 1
     accepted = pd.concat([by_key, by_name[by_key.columns]], ignore_index=True)
@@ -792,13 +788,14 @@ def _owner_answers(d: _Data, inv: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     om = om[["counterpart_key", "sent_at", "content", "message_id", "reply_rank"]].copy()
     om["counterpart_key"] = om["counterpart_key"].astype(object)
     names = d.people.set_index("person_key")["name"]
-    om["nk"] = _name_keys(om["counterpart_key"].map(names))
+    om["nk"] = name_keys(om["counterpart_key"].map(names))
     columns = ["subject", "sent_at", "message_at", "content", "message_id", "reply_rank"]
     a = inv[["subject", "person_key", "sent_at"]].merge(
         om.rename(columns={"counterpart_key": "person_key", "sent_at": "message_at"}),
         on="person_key")
-    named = inv[["subject", "person_key", "nk", "sent_at"]].merge(
-        om.rename(columns={"counterpart_key": "other_key", "sent_at": "message_at"}), on="nk")
+    named = inv[["subject", "person_key", "nk", "sent_at"]].dropna(subset=["nk"]).merge(
+        om.rename(columns={"counterpart_key": "other_key", "sent_at": "message_at"})
+        .dropna(subset=["nk"]), on="nk")
     named = named[named["person_key"].fillna("name:").str.startswith("name:")
                   | named["other_key"].str.startswith("name:")]
     both = pd.concat([a[columns], named[columns]], ignore_index=True)
@@ -1003,7 +1000,7 @@ def _introductions_by_rules(d: _Data, rules: Rules) -> tuple[pd.DataFrame, dict]
         return pd.DataFrame(columns=columns), stats
     # the target: a person whose name is the captured name (or its longest leading words)
     people = d.people[["person_key", "name", "is_connection"]].copy()
-    people["nk"] = _name_keys(people["name"])
+    people["nk"] = name_keys(people["name"])
     people = people.dropna(subset=["nk"]).sort_values(["nk", "is_connection"],
                                                       ascending=[True, False])
     counts = people.groupby(["nk", "is_connection"]).size()
@@ -1017,7 +1014,7 @@ def _introductions_by_rules(d: _Data, rules: Rules) -> tuple[pd.DataFrame, dict]
         if not todo.any():
             continue
         candidate = words[todo].str[:n].str.join(" ")
-        nk = _name_keys(candidate)
+        nk = name_keys(candidate)
         ok = nk.isin(best.index) & ~nk.isin(ambiguous)
         index = ok[ok].index
         target_key.loc[index] = nk[ok].map(best["person_key"]).values
@@ -1220,7 +1217,9 @@ def _export_frames(ws: Workspace) -> dict[str, pd.DataFrame]:
     frames: dict[str, pd.DataFrame] = {}
 
     # people: everyone (they may all need a relationship), plus labels on people not stored
-    people = ws.people()[["person_key", "name", "profile_url", "company", "position"]]
+    everyone = ws.people().set_index("person_key", drop=False)
+    people = everyone[["person_key", "name", "profile_url", "company", "position"]] \
+        .reset_index(drop=True)
     people = people.astype(object)
     if owner_key:
         people = people[people["person_key"] != owner_key]
@@ -1259,7 +1258,7 @@ def _export_frames(ws: Workspace) -> dict[str, pd.DataFrame]:
     # requests: every inbound episode, plus labels on request keys no episode has
     messages = ws.messages(content=False)
     episodes = find_requests(messages)
-    names = ws.people().set_index("person_key")["name"]
+    names = everyone["name"]
     keys = episodes["request_key"].astype(object)
     hand, ref = _label_map(stored, "handling"), _label_map(stored, "referral")
     orphans = hand.index.union(ref.index).difference(keys)
@@ -1289,7 +1288,7 @@ def _export_frames(ws: Workspace) -> dict[str, pd.DataFrame]:
 
     # introductions
     intro = ws.introductions()
-    urls = ws.people().set_index("person_key")["profile_url"]
+    urls = everyone["profile_url"]
     outcome = _label_map(stored, "outcome")
     subjects = intro["introduction_id"].astype("int64").astype(str)
     labels = outcome.reindex(subjects)

@@ -37,6 +37,7 @@ import pandas as pd
 
 from . import __version__, privacy
 from .periods import Period, parse_date, split
+from .policy import RELATIONSHIPS
 
 __all__ = [
     "AUDIENCES", "Block", "FigureBlock", "ReflectionReport", "Explorer", "open_report",
@@ -44,7 +45,7 @@ __all__ = [
 ]
 
 AUDIENCES = ("self", "supervision")
-RELATIONSHIP_ORDER = ("client", "colleague", "professional", "personal", "unknown", "spam")
+RELATIONSHIP_ORDER = RELATIONSHIPS  # the order tables show them in
 _NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 _MIN_BASE = privacy.MIN_BASE
 
@@ -273,7 +274,8 @@ def _load(path: Path, pseudonyms: bool) -> _Data:
     from .workspace import Workspace
 
     with Workspace.open(path) as ws:
-        messages = ws.messages(content=False)
+        # who, when, which conversation, which way; no names, addresses or text
+        messages = ws.messages(columns=(*ws.METRIC_COLUMNS, "conversation_title"))
         introductions = ws.introductions()
         people = ws.people()
         codes = ensure_pseudonyms(ws, all_person_keys(people, introductions, messages)) \
@@ -460,6 +462,15 @@ class ReflectionReport:
         if key.startswith("name:"):
             return key[5:]
         return "someone without a name in the data"
+
+    def target(self, row) -> str:
+        """An introduction target (a row of ``asked_often``) as this audience may see them; in
+        your own version a target matched to nobody shows the name as it was written."""
+        key = _target_key(row.target_key, row.target_name)
+        if not self.supervision and key.startswith("name:") and not self.names.get(key) \
+                and isinstance(row.target_name, str):
+            return row.target_name
+        return self.person(key)
 
     def _relationships(self, keys: pd.Series) -> list[str]:
         return [("unknown" if _missing(k) else self.relationship.get(str(k), "unknown"))
@@ -764,7 +775,7 @@ class ReflectionReport:
                                 f"(over {self.n(res['resolved'])} resolved)."))
         often = self.asked_often
         if len(often):
-            rows = [(self.person(_target_key(r.target_key, r.target_name)),
+            rows = [(self.target(r),
                      self.n(int(r.requests)), self.n(int(r.requesters)))
                     for r in often.itertuples()]
             parts.append(_table(["contact", "requests in 90 days", "people asking"], rows,
@@ -1104,7 +1115,7 @@ class ReflectionReport:
                        "recording their outcome shows what being a connector led to.")
         often = self.asked_often
         if len(often):
-            names = ", ".join(self.person(_target_key(r.target_key, r.target_name))
+            names = ", ".join(self.target(r)
                               for r in often.head(3).itertuples())
             out.append(f"Worth discussing: {self.counted(len(often), 'contact')} ({names}) "
                        f"{'was' if self.n(len(often)) == '1' else 'were'} asked for more than 3 "

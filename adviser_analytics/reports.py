@@ -568,20 +568,26 @@ def _quiet_stderr():
 _ENV_READY = False
 
 
-def _kernel_environment() -> None:
-    """Make the package importable in the kernel (also when it is run from its source folder
-    without being installed), headless matplotlib, quiet Jupyter paths."""
-    global _ENV_READY
-    if _ENV_READY:
-        return
+def child_environment() -> dict[str, str]:
+    """This process's environment as a kernel or a report worker needs it: the package
+    importable (also when run from its source folder without being installed), headless
+    matplotlib, quiet Jupyter paths."""
+    env = dict(os.environ)
     root = str(PACKAGE_ROOT)
-    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
-    if root not in paths:
-        os.environ["PYTHONPATH"] = os.pathsep.join([root, *paths])
-    os.environ.setdefault("MPLBACKEND", "Agg")
-    os.environ.setdefault("JUPYTER_PLATFORM_DIRS", "1")
-    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
-    _ENV_READY = True
+    paths = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and p != root]
+    env["PYTHONPATH"] = os.pathsep.join([root, *paths])
+    env.setdefault("MPLBACKEND", "Agg")
+    env.setdefault("JUPYTER_PLATFORM_DIRS", "1")
+    env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    return env
+
+
+def _kernel_environment() -> None:
+    """:func:`child_environment` for the kernels this process starts (they inherit it)."""
+    global _ENV_READY
+    if not _ENV_READY:
+        os.environ.update(child_environment())
+        _ENV_READY = True
 
 
 def _warm_worker() -> None:
@@ -786,7 +792,7 @@ def run_reports(workspace: str | os.PathLike, start: object, end: object,
         terms = load_terms(workspace)
     periods = split(start, end, every, terms=terms)
     with Workspace.open(workspace) as ws:
-        messages = ws.messages(content=False)
+        messages = ws.messages(columns=ws.METRIC_COLUMNS)
         frames = (messages, ws.invitations(), ws.labels(), ws.introductions(), ws.policy())
         if supervision:
             ensure_pseudonyms(ws, all_person_keys(ws.people(), frames[3], messages))
@@ -957,10 +963,7 @@ def _run_parallel(tasks: list[dict], jobs: int, finish: Callable[[dict, dict], N
     for task in tasks:
         pending.put(task)
     done: queue.Queue = queue.Queue()
-    env = dict(os.environ)
-    root = str(PACKAGE_ROOT)
-    env["PYTHONPATH"] = os.pathsep.join([root, *[p for p in env.get("PYTHONPATH", "").split(
-        os.pathsep) if p and p != root]])
+    env = child_environment()
 
     def start(errors) -> subprocess.Popen:
         return subprocess.Popen(

@@ -351,3 +351,16 @@ def test_colliding_message_keys_refuse_a_merge_and_change_nothing(sample_workspa
     assert main(["ingest", "--workspace", str(sample_workspace), str(sample_exports[-1])]) == 1
     assert "same internal key" in capsys.readouterr().err
     assert _db_digest(sample_workspace) == before
+
+
+def test_invitation_rows_without_a_name_or_a_date_are_counted_not_lost(tmp_path, capsys):
+    export = tmp_path / "Basic_LinkedInDataExport_03-01-2026"
+    export.mkdir()
+    (export / "Invitations.csv").write_text(
+        "From,To,Sent At,Message,Direction\n"
+        'Ada Lovelace,Olive Owner,"1/5/26, 9:15 AM",Hello,INCOMING\n'
+        ',Olive Owner,"1/6/26, 9:15 AM",,INCOMING\n'
+        "Bob Babbage,Olive Owner,,Hi,INCOMING\n", encoding="utf-8")
+    payload = _ingest_json(tmp_path / "ws", export, capsys=capsys)
+    assert payload["invitations"] == {"added": 1, "total": 1}
+    assert payload["skipped"] == {"blank_person": 1, "undated": 1}

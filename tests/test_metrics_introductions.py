@@ -91,6 +91,19 @@ def test_asked_often_needs_more_than_the_threshold_in_the_window():
     assert asked_often(frame, "2025-01-31", threshold=2)["target_key"].tolist() == ["busy", "ok"]
 
 
+def test_a_target_matched_to_nobody_is_keyed_as_a_person_key_by_name():
+    """The same written name, however spaced or cased, is one target, keyed as
+    ``people.person_key`` keys a person known only by name (so pseudonyms line up)."""
+    from adviser_analytics.people import person_key
+
+    frame = intros([(i, f"r{i}", "x", f"2025-01-{10 + i:02d}", None) for i in range(4)])
+    frame["target_key"] = None
+    frame["target_name"] = ["Jane  Smith", "jane smith", "JANE SMITH ", "Jane Smith"]
+    flagged = asked_often(frame, "2025-01-31")
+    assert flagged["target_key"].tolist() == [person_key(None, "Jane Smith")]
+    assert flagged.loc[0, "requests"] == 4
+
+
 def test_asked_often_window_is_days_up_to_and_including_end():
     # 90 days ending 2025-04-10 (inclusive) start on 2025-01-11
     rows = [(1, "a", "t", "2025-01-10", None),   # one day too early

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..people import name_keys
 from ..periods import Period, parse_date, split
 from ..policy import OUTCOMES
 from .episodes import utc_ns
@@ -88,8 +89,9 @@ def asked_often(introductions: pd.DataFrame, end: object, threshold: int = 3,
     if len(intro) == 0:
         return pd.DataFrame(columns=columns)
     intro["_on"] = _requested_on(intro)
+    # a target matched to nobody: keyed by name as people.person_key would key them
     intro["_target"] = intro["target_key"].astype("string").fillna(
-        "name:" + intro["target_name"].astype("string").fillna("?").str.casefold())
+        "name:" + name_keys(intro["target_name"]).fillna("?"))
     grouped = intro.groupby("_target", sort=False).agg(
         target_name=("target_name", "last"),
         requests=("introduction_id", "size"),
