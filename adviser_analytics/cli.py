@@ -15,15 +15,13 @@ import traceback
 from pathlib import Path
 
 from adviser_analytics import __version__
-from adviser_analytics.errors import AdviserAnalyticsError
+from adviser_analytics.errors import AdviserAnalyticsError, UsageError
 from adviser_analytics.workspace import DB_NAME, ENV_VAR, Workspace, default_path
 
 SAMPLES_DIR = Path(__file__).resolve().parent.parent / "data_samples"
 DEMO_WORKSPACE = Path("workspace") / "demo"
 
 
-class UsageError(Exception):
-    """Wrong use of the command line (exit 2)."""
 
 
 # ---------------------------------------------------------------------- output helpers

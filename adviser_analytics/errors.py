@@ -56,3 +56,7 @@ class ReportError(AdviserAnalyticsError):
 
 class PrivacyError(AdviserAnalyticsError):
     """A supervision artefact would have revealed something it must not."""
+
+
+class UsageError(Exception):
+    """Wrong use of the command line (exit 2): not an AdviserAnalyticsError, which means bad input."""

@@ -130,7 +130,7 @@ def cmd_forget(args, workspace_path: Path, emit) -> int:
             text = "Removed everywhere: " + ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in removed.items()) + \
                    ". Re-ingesting old exports will not bring this person back."
         else:
-            from adviser_analytics.cli import UsageError
+            from adviser_analytics.errors import UsageError
             from adviser_analytics.periods import parse_date
 
             try:

@@ -36,7 +36,7 @@ from adviser_analytics.errors import WorkspaceError
 from adviser_analytics.export import ExportContents, read_export
 from adviser_analytics.export.fingerprint import export_fingerprint
 from adviser_analytics.people import name_key, name_keys, normalise_url, normalise_urls, person_keys
-from adviser_analytics.privacy import strip_html
+from adviser_analytics.textsafety import strip_html
 from adviser_analytics.workspace import (
     MESSAGE_KEY_COLUMNS,
     MESSAGE_KEY_INDEX,

@@ -59,12 +59,12 @@ import pyarrow.compute as pc
 import yaml
 
 from adviser_analytics.errors import AdviserAnalyticsError, BadLabelsError
+from adviser_analytics.files import write_atomic
 from adviser_analytics.metrics.episodes import request_key
 from adviser_analytics.metrics.episodes import requests as find_requests
 from adviser_analytics.people import name_key, name_keys, normalise_url
 from adviser_analytics.policy import DECISIONS, HANDLINGS, OUTCOMES, RELATIONSHIPS
-from adviser_analytics.privacy import spreadsheet_safe_frame, spreadsheet_unprotect
-from adviser_analytics.reports import write_atomic
+from adviser_analytics.textsafety import spreadsheet_safe_frame, spreadsheet_unprotect
 from adviser_analytics.workspace import LABEL_KINDS, Workspace, utc_now
 
 __all__ = [

@@ -47,6 +47,8 @@ from pathlib import Path
 
 from . import __version__, privacy
 from .errors import AdviserAnalyticsError, PrivacyError, ReportError
+from .files import append_line as _append_line
+from .files import write_atomic
 from .periods import Period, split
 
 __all__ = [
@@ -151,39 +153,6 @@ def versions() -> dict[str, str]:
         except Exception:  # noqa: BLE001 - a missing distribution is simply not listed
             pass
     return out
-
-
-# ------------------------------------------------------------------------------------------
-# atomic files
-
-
-def write_atomic(path: Path, data: str | bytes, mode: int = 0o600) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and
-    ``os.replace``: readers see the old file or the new one, never a part."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data.encode("utf-8") if isinstance(data, str) else data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        with contextlib.suppress(OSError):
-            os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def _append_line(path: Path, line: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    try:
-        os.write(fd, (line.rstrip("\n") + "\n").encode("utf-8"))
-    finally:
-        os.close(fd)
 
 
 # ------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from .reports import describe_failure, run_reports
 
 
 def _usage(message: str) -> Exception:
-    from .cli import UsageError
+    from .errors import UsageError
 
     return UsageError(message)
 
