@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 WORKSPACE ?= workspace/demo
 
-.PHONY: demo test lab bench bench-reports lint samples clean install
+.PHONY: demo test test-quick lab bench bench-reports lint samples clean install
 
 install: $(STAMP)
 
@@ -22,14 +22,18 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# The quick loop while working: everything but the tests marked slow.
+test-quick: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
+
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/
 
 bench: $(STAMP)
-	$(BIN)/python -m adviser_analytics.bench
+	$(BIN)/python -m adviser_analytics.devtools.bench
 
 bench-reports: $(STAMP)
-	$(BIN)/python -m adviser_analytics.bench_reports
+	$(BIN)/python -m adviser_analytics.devtools.bench_reports
 
 lint: $(STAMP)
 	$(BIN)/ruff check adviser_analytics tests

@@ -16,6 +16,11 @@ from adviser_analytics.ingest import ingest
 from adviser_analytics.labels import suggest
 from adviser_analytics.workspace import Workspace
 
+#: The synthetic sample exports beside the package in a source checkout (an installed
+#: package has none there: ``run_demo`` then generates them).
+SAMPLES_DIR = Path(__file__).resolve().parent.parent / "data_samples"
+DEMO_WORKSPACE = Path("workspace") / "demo"
+
 _EXPORT_NAME = re.compile(r"LinkedInDataExport_(\d{2})-(\d{2})-(\d{4})", re.IGNORECASE)
 
 

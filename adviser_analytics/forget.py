@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from pathlib import Path
 
 from adviser_analytics.errors import AdviserAnalyticsError
 from adviser_analytics.people import name_key, normalise_url
@@ -121,25 +120,3 @@ def forget_content_before(ws: Workspace, date: str) -> dict:
         if current is None or date > current:
             ws.set_meta(RETENTION_KEY, date)
     return {"messages_text_dropped": dropped, "content_kept_from": max(date, current or date)}
-
-
-def cmd_forget(args, workspace_path: Path, emit) -> int:
-    with Workspace.open(workspace_path) as ws:
-        if args.person:
-            removed = forget_person(ws, args.person)
-            text = "Removed everywhere: " + ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in removed.items()) + \
-                   ". Re-ingesting old exports will not bring this person back."
-        else:
-            from adviser_analytics.errors import UsageError
-            from adviser_analytics.periods import parse_date
-
-            try:
-                date = parse_date(args.content_before, what="--content-before").isoformat()
-            except ValueError as error:
-                raise UsageError(str(error)) from None
-            removed = forget_content_before(ws, date)
-            text = (f"Dropped the text of {removed['messages_text_dropped']} messages sent before {date}; "
-                    "dates, directions and conversations are kept for the reports. Later ingests "
-                    "will not bring the text back.")
-    emit(args, {"removed": removed}, text)
-    return 0

@@ -78,16 +78,19 @@ ALLOW = ("Wilson 95 % interval", "Wilson interval", "Jensen-Shannon distance",
 
 def notebook_path() -> Path:
     """The reflection notebook: ``$ADVISER_ANALYTICS_NOTEBOOK`` (your own adapted copy), else
-    the project's ``notebooks/reflection_report.ipynb``."""
+    the one shipped with the package (the project's ``notebooks/reflection_report.ipynb`` in a
+    source checkout; see :mod:`adviser_analytics.resources`)."""
+    from .resources import notebook_file
+
     override = os.environ.get(NOTEBOOK_ENV)
-    path = Path(override) if override else NOTEBOOK
+    path = Path(override) if override else notebook_file("reflection_report.ipynb")
     if not path.is_file():
         raise ReportError(
             f"the reflection notebook is not at {path}",
             what_to_do=(f"unset {NOTEBOOK_ENV} or point it at a copy of "
                         "notebooks/reflection_report.ipynb" if override else
-                        "run adviser-analytics from its project folder (make demo installs it "
-                        "there)"))
+                        "reinstall adviser-analytics (pip install --force-reinstall "
+                        "adviser-analytics), or run it from its project folder"))
     return path
 
 

@@ -194,7 +194,7 @@ def test_a_broken_rules_file_is_refused_with_file_and_line(tmp_path):
 
 def test_rules_on_the_sample_series_are_precise(sample_workspace, sample_series):
     """The evaluation of ``python -m adviser_analytics.evaluate_labels`` on the sample story."""
-    from adviser_analytics.evaluate_labels import compare
+    from adviser_analytics.devtools.evaluate_labels import compare
 
     folder, _ = sample_series
     truth = json.loads((folder / "truth.json").read_text(encoding="utf-8"))

@@ -9,7 +9,7 @@ The plain loop, one period after another::
 Ours: :func:`adviser_analytics.reports.run_reports` with one job per core (papermill and
 nbconvert in-process, in worker processes). Target: ours at most 0.5x the plain loop.
 
-``python -m adviser_analytics.bench_reports [--workspace WS] [--jobs N]`` prints the
+``python -m adviser_analytics.devtools.bench_reports [--workspace WS] [--jobs N]`` prints the
 figures; without ``--workspace`` the sample workspace is built in a temporary folder.
 """
 
@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .periods import Period, split
+from adviser_analytics.periods import Period, split
 
 TARGET = 0.5
 
@@ -41,9 +41,9 @@ def plain_loop(workspace: Path, periods: list[Period], out: Path,
                notebook: Path | None = None) -> float:
     """Seconds for the papermill CLI then ``jupyter nbconvert --to html --no-input``, per
     period, one after another."""
-    from .reports import NOTEBOOK, child_environment
+    from adviser_analytics.reports import child_environment, notebook_path
 
-    notebook = notebook or NOTEBOOK
+    notebook = notebook or notebook_path()
     out.mkdir(parents=True, exist_ok=True)
     env = child_environment()  # what our own runs give their kernels: a like-for-like loop
     start = time.perf_counter()
@@ -95,7 +95,7 @@ def bench_reports(workspace: str | os.PathLike, periods: list[Period] | None = N
 def _last_months(workspace: Path, count: int) -> list[Period]:
     import sqlite3
 
-    from .workspace import DB_NAME
+    from adviser_analytics.workspace import DB_NAME
 
     with sqlite3.connect(workspace / DB_NAME) as db:
         last = db.execute("SELECT MAX(sent_at) FROM messages WHERE exclusion IS NULL"
@@ -120,8 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.workspace:
         workspace = Path(args.workspace)
     else:
-        from .cli import SAMPLES_DIR
-        from .demo import run_demo
+        from adviser_analytics.demo import SAMPLES_DIR
+        from adviser_analytics.demo import run_demo
 
         tmp = tempfile.mkdtemp(prefix="aa-bench-ws-")
         workspace = Path(tmp) / "workspace"

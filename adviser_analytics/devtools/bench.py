@@ -78,7 +78,7 @@ STAGES = {"bare_read": stage_bare_read, "ingest": stage_ingest, "metrics": stage
 def _run_stage(name: str, *args: str) -> dict:
     """Run one stage in a child process; return its figures, its peak memory included."""
     done = subprocess.run(
-        [sys.executable, "-m", "adviser_analytics.bench", "--stage", name, *args],
+        [sys.executable, "-m", "adviser_analytics.devtools.bench", "--stage", name, *args],
         capture_output=True, text=True,
     )
     if done.returncode:
@@ -139,12 +139,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'one month of metrics (' + month + ')':<34}{metrics['seconds']:>9.2f}"
           f"{metrics['seconds'] / bare['seconds']:>13.2f}   <= 3x")
 
-    from adviser_analytics.evaluate_labels import evaluate, format_report
+    from adviser_analytics.devtools.evaluate_labels import evaluate, format_report
 
     print("\nLabel suggestions against the generator's truth (data_samples/):")
     print(format_report(evaluate(Path("data_samples"))))
 
-    from adviser_analytics import bench_reports
+    from adviser_analytics.devtools import bench_reports
 
     print("\nReports for 6 monthly periods (sample workspace):")
     bench_reports.main([])

@@ -1,6 +1,6 @@
 """How good are the inference and the label rules? Precision and recall on the sample series.
 
-    python -m adviser_analytics.evaluate_labels --samples data_samples [--rules FILE] [--json]
+    python -m adviser_analytics.devtools.evaluate_labels --samples data_samples [--rules FILE] [--json]
 
 Builds a temporary workspace from the synthetic monthly exports (ingested one by one in date
 order, as an adviser would), stores ``policy.yaml``, runs :func:`labels.suggest` and compares
@@ -208,7 +208,7 @@ def format_report(result: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m adviser_analytics.evaluate_labels",
+        prog="python -m adviser_analytics.devtools.evaluate_labels",
         description="Precision and recall of label inference and rules on the sample series.")
     parser.add_argument("--samples", default="data_samples", help="the sample series folder")
     parser.add_argument("--rules", help="a rules.yaml to try (default: the shipped rules)")

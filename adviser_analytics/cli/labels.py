@@ -1,4 +1,4 @@
-"""``adviser-analytics labels suggest | import PATH | export DIR | rules``.
+"""``adviser-analytics labels suggest | import PATH | export DIR | rules``: label the data.
 
 Each action prints a short account for people, or with ``--json`` one summary object:
 
@@ -14,11 +14,22 @@ Each action prints a short account for people, or with ``--json`` one summary ob
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
-
 from adviser_analytics import labels as L
+from adviser_analytics.cli.common import emit, workspace_path
 from adviser_analytics.workspace import Workspace
+
+
+def add_parser(commands, common) -> None:
+    p = commands.add_parser("labels", parents=[common], help="suggest, export and import labels")
+    sub = p.add_subparsers(dest="labels_command", metavar="ACTION", required=True)
+    q = sub.add_parser("import", parents=[common], help="read edited label CSVs")
+    q.add_argument("path", metavar="PATH", help="a label CSV, or a folder of them")
+    q = sub.add_parser("export", parents=[common], help="write the label CSVs")
+    q.add_argument("dir", metavar="DIR")
+    sub.add_parser("suggest", parents=[common], help="infer labels and run the rules")
+    sub.add_parser("rules", parents=[common],
+                   help="copy the default label rules into the workspace for editing")
+    p.set_defaults(handler=run)
 
 
 def _counts(mix: dict) -> str:
@@ -81,10 +92,9 @@ def _export_text(s: dict) -> str:
     return "\n".join(lines)
 
 
-def cmd_labels(args, workspace_path: Path, emit: Callable) -> int:
-    """The ``labels`` command; ``emit(args, payload, human_text)`` prints the result."""
+def run(args) -> int:
     action = args.labels_command
-    with Workspace.open(workspace_path) as ws:
+    with Workspace.open(workspace_path(args)) as ws:
         if action == "rules":
             path, created = L.copy_default_rules(ws)
             L.load_rules(path)  # say now if an edited copy is broken

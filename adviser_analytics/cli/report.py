@@ -12,17 +12,29 @@ import os
 import sys
 from pathlib import Path
 
-from .periods import parse_date
-from .reports import describe_failure, run_reports
+from adviser_analytics.cli.common import add_period_arguments, emit, workspace_path
+from adviser_analytics.errors import UsageError
+from adviser_analytics.periods import parse_date
+
+
+def add_parser(commands, common) -> None:
+    p = commands.add_parser("report", parents=[common], help="reflection reports for periods")
+    add_period_arguments(p)
+    p.add_argument("--every", choices=["week", "month", "term"])
+    p.add_argument("--audience", choices=["self", "supervision"], default="self")
+    p.add_argument("--out", metavar="DIR")
+    p.add_argument("--jobs", type=int, default=1, metavar="N")
+    p.add_argument("--only-missing", action="store_true")
+    p.set_defaults(handler=run)
 
 
 def _usage(message: str) -> Exception:
-    from .errors import UsageError
-
     return UsageError(message)
 
 
-def cmd_report(args, workspace_path: Path, emit) -> int:
+def run(args) -> int:
+    from adviser_analytics.reports import describe_failure, run_reports
+
     try:
         start = parse_date(args.date_from, what="--from")
         end = parse_date(args.date_to, what="--to")
@@ -35,7 +47,7 @@ def cmd_report(args, workspace_path: Path, emit) -> int:
     jobs = min(args.jobs, max(os.cpu_count() or 1, 1) * 2)
     out = Path(args.out) if args.out else Path("reports")
     audience = args.audience
-    run = run_reports(workspace_path, start, end, every=args.every,
+    run = run_reports(workspace_path(args), start, end, every=args.every,
                       audience=audience, out=out, jobs=jobs, only_missing=args.only_missing,
                       progress=None if not args.json else False)
     written = [r for r in run.results if r.status == "written"]

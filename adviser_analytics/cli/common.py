@@ -1,0 +1,51 @@
+"""What every command shares: where the workspace is, and how results are printed.
+
+Every command module imports from here (never from the package ``cli``), so that the
+command modules and the parser that assembles them do not import each other.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from adviser_analytics.errors import UsageError
+from adviser_analytics.workspace import default_path
+
+
+def emit(args: argparse.Namespace, payload: dict, human: str) -> None:
+    """The result of a command: one JSON object with ``--json``, else the text for people."""
+    if args.json:
+        json.dump(payload, sys.stdout, ensure_ascii=False, default=str)
+        sys.stdout.write("\n")
+    else:
+        print(human)
+
+
+def say(args: argparse.Namespace, text: str) -> None:
+    """Progress for people: on stderr when --json keeps stdout for the JSON object."""
+    print(text, file=sys.stderr if args.json else sys.stdout)
+
+
+def workspace_path(args: argparse.Namespace) -> Path:
+    """``--workspace``, else ``$ADVISER_ANALYTICS_WORKSPACE``, else ``./workspace``."""
+    return Path(args.workspace) if args.workspace else default_path()
+
+
+def period(args: argparse.Namespace):
+    """The period of ``--from``/``--to``; a malformed date is a usage error (exit 2)."""
+    from adviser_analytics.periods import Period, parse_date
+
+    try:
+        return Period(parse_date(args.date_from, what="--from"),
+                      parse_date(args.date_to, what="--to"))
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+
+
+def add_period_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--from DATE --to DATE`` (both required)."""
+    parser.add_argument("--from", dest="date_from", required=True, metavar="DATE")
+    parser.add_argument("--to", dest="date_to", required=True, metavar="DATE")

@@ -1,0 +1,78 @@
+"""``adviser-analytics ingest EXPORT...``: read LinkedIn exports into the workspace."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from adviser_analytics.cli.common import emit, workspace_path
+from adviser_analytics.errors import AdviserAnalyticsError
+from adviser_analytics.workspace import DB_NAME, Workspace
+
+SKIP_WORDS = {
+    "blank_person": "connection or invitation rows with no person (deleted or hidden members)",
+    "redacted": "deleted or redacted messages",
+    "draft": "unsent drafts",
+    "spam_folder": "messages in the spam folder",
+    "sponsored": "sponsored or company messages",
+    "hidden_member": "messages from hidden 'LinkedIn Member' senders",
+    "system": "system notices",
+    "coach": "AI-coach chat rows",
+    "undated": "invitation rows with no date",
+}
+
+
+def add_parser(commands, common) -> None:
+    p = commands.add_parser("ingest", parents=[common], help="read LinkedIn exports into the workspace")
+    p.add_argument("exports", nargs="+", metavar="EXPORT", help="a .zip or a folder")
+    p.set_defaults(handler=run)
+
+
+def run(args) -> int:
+    from adviser_analytics.ingest import ingest
+
+    for export in args.exports:
+        if not Path(export).exists():
+            raise AdviserAnalyticsError(
+                "there is no such file or folder", file=export,
+                what_to_do="Give the path of the LinkedIn export .zip you downloaded, or of the folder you unzipped it into",
+            )
+    path = workspace_path(args)
+    folder_existed, db_existed = path.exists(), (path / DB_NAME).exists()
+    try:
+        with Workspace.create(path) as ws:
+            result = ingest(ws, args.exports)
+    except BaseException:
+        if not db_existed:  # leave no empty workspace behind a failed first ingest
+            for leftover in path.glob(DB_NAME + "*"):
+                leftover.unlink()
+            if not folder_existed:
+                shutil.rmtree(path, ignore_errors=True)
+        raise
+    payload = result.to_dict()
+    emit(args, payload, _text(result.exports, payload))
+    return 0
+
+
+def _text(exports: list[dict], payload: dict) -> str:
+    lines = []
+    for export in exports:
+        if export["status"] == "added":
+            lines.append(
+                f"{export['source']} (export of {export['export_date']}): "
+                f"{export['connections']} new connections, {export['messages']} new messages, "
+                f"{export['invitations']} new invitations."
+            )
+        else:
+            lines.append(f"{export['source']}: already in the workspace (export of "
+                         f"{export['export_date']}); nothing added.")
+    lines.append(
+        f"The workspace now holds {payload['connections']['total']} connections, "
+        f"{payload['messages']['total']} person-to-person messages and "
+        f"{payload['invitations']['total']} invitations."
+    )
+    if payload["skipped"]:
+        lines.append("Not counted as person-to-person (kept where useful): " + ", ".join(
+            f"{n} {SKIP_WORDS.get(reason, reason)}" for reason, n in payload["skipped"].items()
+        ) + ".")
+    return "\n".join(lines)
