@@ -7,7 +7,7 @@ import io
 import json
 
 import pytest
-from test_labels_fixtures import URL, copy_of, history_count, labels_of
+from helpers import URL, copy_of, history_count, labels_of
 
 from adviser_analytics.cli import main
 from adviser_analytics.errors import BadLabelsError

@@ -6,7 +6,7 @@ import json
 import shutil
 
 import pytest
-from test_labels_fixtures import URL, build, copy_of, history_count, labels_of
+from helpers import URL, build, copy_of, history_count, labels_of
 
 from adviser_analytics.errors import BadLabelsError
 from adviser_analytics.labels import (

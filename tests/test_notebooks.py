@@ -21,7 +21,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from test_reports import build_reports_workspace
+from helpers import build_reports_workspace
 
 from adviser_analytics.metrics import compute
 from adviser_analytics.periods import Period

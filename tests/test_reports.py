@@ -19,6 +19,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from helpers import build_reports_workspace
 
 from adviser_analytics import privacy, reports
 from adviser_analytics.cli import main
@@ -30,25 +31,6 @@ from adviser_analytics.workspace import Workspace
 ROOT = Path(__file__).resolve().parent.parent
 MONTHS = ("2025-11-01", "2026-01-31")          # before and after a policy change
 LABELS = ("2025-11", "2025-12", "2026-01")
-
-_BUILT: dict[str, Path] = {}
-
-
-def build_reports_workspace(tmp_path_factory, request) -> Path:
-    """The demo's sample workspace, built once per test session (shared with
-    ``test_notebooks.py``): ``<base>/workspace/demo`` with ``<base>/notebooks/`` beside it."""
-    if "workspace" not in _BUILT:
-        from adviser_analytics.demo import run_demo, sample_exports
-
-        samples = ROOT / "data_samples"
-        if not samples.is_dir() or not sample_exports(samples):
-            samples = request.getfixturevalue("sample_series")[0]
-        base = tmp_path_factory.mktemp("reports-base")
-        workspace = base / "workspace" / "demo"
-        run_demo(workspace, out=None, samples=samples, say=lambda _text: None, reports=False)
-        (base / "notebooks").mkdir()
-        _BUILT["workspace"] = workspace
-    return _BUILT["workspace"]
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_labels_fixtures import URL, build, copy_of, labels_of
+from helpers import URL, build, copy_of, labels_of
 
 from adviser_analytics.errors import BadLabelsError
 from adviser_analytics.labels import set_label

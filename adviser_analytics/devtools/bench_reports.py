@@ -120,8 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.workspace:
         workspace = Path(args.workspace)
     else:
-        from adviser_analytics.demo import SAMPLES_DIR
-        from adviser_analytics.demo import run_demo
+        from adviser_analytics.demo import SAMPLES_DIR, run_demo
 
         tmp = tempfile.mkdtemp(prefix="aa-bench-ws-")
         workspace = Path(tmp) / "workspace"

@@ -1,9 +1,16 @@
-"""A small multi-snapshot workspace, written row by row with the workspace's own tables.
+"""Helpers shared by several test modules (tests import from here, never from each other).
+
+- ``build_reports_workspace``: the demo's sample workspace, built once per session, for the
+  report and notebook tests.
+- ``build`` / ``copy_of`` and friends: a small multi-snapshot workspace, written row by row
+  with the workspace's own tables, for the label and triage tests.
+
+The label fixture:
 
 ``build(path)`` returns an open :class:`Workspace` holding three snapshots (2026-01-01,
 -02-01, -03-01) with invitations that were accepted, ignored, asked about, withdrawn,
 redirected, re-sent, or are too recent to judge, and requests answered, referred, declined,
-left unanswered, and an introduction request. The other label tests import it from here.
+left unanswered, and an introduction request.
 """
 
 from __future__ import annotations
@@ -13,12 +20,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import pandas as pd
-
-from adviser_analytics.labels import reply_runs
-from adviser_analytics.metrics.episodes import requests
 from adviser_analytics.people import name_key
 from adviser_analytics.workspace import Workspace
+
+ROOT = Path(__file__).resolve().parent.parent
 
 OWNER = "https://www.linkedin.com/in/owner"
 URL = "https://www.linkedin.com/in/"
@@ -210,14 +215,25 @@ def history_count(ws: Workspace) -> int:
     return ws.db.execute("SELECT COUNT(*) FROM label_history").fetchone()[0]
 
 
-def test_reply_runs_find_the_same_requests_as_the_metrics(tmp_path):
-    ws = build(tmp_path / "ws")
-    messages = ws.messages()
-    runs = reply_runs(messages)
-    starts = runs[(runs["direction"] == "inbound")]["request_key"].dropna().unique()
-    assert set(starts) == set(requests(messages)["request_key"])
-    replies = runs[runs["reply_rank"] == 0].set_index("request_key")["sent_at"]
-    episodes = requests(messages).set_index("request_key")["replied_at"].dropna()
-    assert (replies.reindex(episodes.index) == episodes).all()
-    assert pd.isna(runs.loc[runs["sent_at"] == pd.Timestamp("2025-12-12T09:00:00Z"),
-                            "request_key"]).all()  # an owner message before any inbound one
+# ------------------------------------------------------------------------------------------
+# the demo's sample workspace, for the report and notebook tests
+
+_BUILT: dict[str, Path] = {}
+
+
+def build_reports_workspace(tmp_path_factory, request) -> Path:
+    """The demo's sample workspace, built once per test session (shared by
+    ``test_reports.py`` and ``test_notebooks.py``): ``<base>/workspace/demo`` with
+    ``<base>/notebooks/`` beside it."""
+    if "workspace" not in _BUILT:
+        from adviser_analytics.demo import run_demo, sample_exports
+
+        samples = ROOT / "data_samples"
+        if not samples.is_dir() or not sample_exports(samples):
+            samples = request.getfixturevalue("sample_series")[0]
+        base = tmp_path_factory.mktemp("reports-base")
+        workspace = base / "workspace" / "demo"
+        run_demo(workspace, out=None, samples=samples, say=lambda _text: None, reports=False)
+        (base / "notebooks").mkdir()
+        _BUILT["workspace"] = workspace
+    return _BUILT["workspace"]
