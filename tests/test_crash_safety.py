@@ -38,6 +38,7 @@ def _counts(workspace: Path) -> tuple[int, int, int, int]:
                      for t in ("snapshots", "connections", "messages", "invitations"))
 
 
+@pytest.mark.slow
 def test_sigkill_mid_ingest_leaves_nothing_half_written(medium_export, tmp_path):
     reference = tmp_path / "reference"
     done = subprocess.run(

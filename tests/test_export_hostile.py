@@ -362,6 +362,7 @@ def _agree(rows, delimiter, crlf, blank_after):
                 assert fast[0][column].to_pylist() == exact[0][column].to_pylist()
 
 
+@pytest.mark.slow
 @FUZZ
 @given(values=st.lists(st.one_of(st.none(), st.text(max_size=30),
                                  st.sampled_from(["04 Jul 2023", "1/8/18, 6:14 PM",

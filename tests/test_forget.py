@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import sqlite3
 
+import pytest
+
 from adviser_analytics.cli import main
 from adviser_analytics.ingest import ingest
 from adviser_analytics.workspace import DB_NAME, Workspace
@@ -19,6 +21,7 @@ def _busiest_correspondent(workspace) -> tuple[str, str]:
     return key, people.loc[key, "name"]
 
 
+@pytest.mark.slow
 def test_forget_person_removes_them_everywhere_and_for_good(sample_workspace, sample_exports, capsys):
     key, name = _busiest_correspondent(sample_workspace)
     assert main(["forget", "--workspace", str(sample_workspace), "--person", key, "--json"]) == 0

@@ -74,6 +74,7 @@ def test_quirky_copies_read_like_the_original(variant, tmp_path, capsys):
     assert result["skipped"] == {k: v for k, v in truth.skipped.items() if v}
 
 
+@pytest.mark.slow
 def test_series_accumulates_snapshot_by_snapshot(sample_series, sample_exports, tmp_path):
     folder, truth = sample_series
     with Workspace.create(tmp_path / "ws") as ws:
@@ -87,6 +88,7 @@ def test_series_accumulates_snapshot_by_snapshot(sample_series, sample_exports, 
             assert status["invitations"] == expected["invitations"], export.name
 
 
+@pytest.mark.slow
 def test_reingest_adds_nothing_and_reverse_order_ends_the_same(sample_series, sample_exports,
                                                                tmp_path, capsys):
     _folder, truth = sample_series
@@ -279,6 +281,7 @@ def test_message_keys_are_stable_integers():
     assert message_keys(frame.iloc[::-1]).tolist() == keys.tolist()[::-1]
 
 
+@pytest.mark.slow
 def test_a_changed_key_hash_is_detected_and_the_keys_recomputed(sample_workspace, sample_exports):
     before = _message_rows(sample_workspace)
     with sqlite3.connect(sample_workspace / DB_NAME) as db:

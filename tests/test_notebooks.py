@@ -51,6 +51,7 @@ def _env() -> dict:
     return env
 
 
+@pytest.mark.slow
 def test_nbval_on_the_sample_workspace(notebook_copies):
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax",
@@ -62,6 +63,7 @@ def test_nbval_on_the_sample_workspace(notebook_copies):
     assert re.search(r"\b\d+ passed\b", done.stdout)
 
 
+@pytest.mark.slow
 def test_checked_outputs_are_the_metrics(notebook_copies):
     """The stored key numbers (what nbval compares) are the ``metrics`` of the default
     period of the sample workspace."""
@@ -134,6 +136,7 @@ def test_the_report_walks_a_reflective_cycle():
         assert league not in words
 
 
+@pytest.mark.slow
 def test_plain_papermill_and_nbconvert(notebook_copies, tmp_path):
     """The documented route without ``report``: papermill CLI, then nbconvert --no-input."""
     bindir = Path(sys.executable).parent

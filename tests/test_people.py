@@ -1,6 +1,7 @@
 """Person keys: the vectorised URL normalisation agrees with the one-at-a-time definition."""
 
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,9 +20,11 @@ def urls(draw):
     return draw(st.sampled_from(PREFIXES)) + "".join(draw(st.lists(SLUG_CHARS, max_size=12)))
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.lists(urls(), min_size=1, max_size=20), st.sampled_from(["object", "string[python]",
                                                                     "string[pyarrow]"]))
+@pytest.mark.slow
 def test_vectorised_normalisation_is_the_definition(values, dtype):
     series = pd.Series(values, dtype=dtype) if dtype != "object" else pd.Series(values, dtype=object)
     expected = [normalise_url(v) for v in series]

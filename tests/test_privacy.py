@@ -203,6 +203,7 @@ def _hidden(cell: str) -> bool:
     return cell in ("<5", "≥5")
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.lists(st.integers(0, 12), min_size=3, max_size=3), min_size=1, max_size=4))
 def test_suppress_table_never_leaves_a_single_hidden_cell(rows):
@@ -397,6 +398,7 @@ def test_check_artefacts_passes_clean_files(terms, tmp_path):
     assert P.check_artefacts([tmp_path / "a.html"], terms, ALLOW) is None
 
 
+@pytest.mark.slow
 def test_scan_is_fast_for_many_terms_and_megabytes():
     rng = random.Random(0)
     people = pd.DataFrame({"name": [f"Person{i} Surname{i}" for i in range(5000)],

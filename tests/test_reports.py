@@ -81,6 +81,7 @@ def _pct(num, base):
 # layout and numbers
 
 
+@pytest.mark.slow
 def test_layout_both_audiences(monthly_reports):
     for label in LABELS:
         assert (monthly_reports / "self" / f"{label}.html").is_file()
@@ -103,6 +104,7 @@ def test_layout_both_audiences(monthly_reports):
         sup_log.splitlines()[-1])["parameters"].get("out", "")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("label", LABELS)
 def test_self_key_numbers_match_metrics(monthly_reports, report_workspace, label):
     shown = _key_numbers_from_notebook(monthly_reports / "self" / f"{label}.ipynb")
@@ -120,6 +122,7 @@ def test_self_key_numbers_match_metrics(monthly_reports, report_workspace, label
     assert _key_numbers_from_html(page) == shown
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("label", LABELS)
 def test_supervision_key_numbers_are_suppressed(monthly_reports, report_workspace, label):
     page = (monthly_reports / "supervision" / f"{label}.html").read_text(encoding="utf-8")
@@ -140,6 +143,7 @@ def test_supervision_key_numbers_are_suppressed(monthly_reports, report_workspac
         assert not re.fullmatch(r"[1-4]", value), "counts of 1-4 appear as <5"
 
 
+@pytest.mark.slow
 def test_html_has_no_code_prompts_or_parameters(monthly_reports, report_workspace):
     for audience in ("self", "supervision"):
         page = (monthly_reports / audience / "2025-12.html").read_text(encoding="utf-8")
@@ -161,6 +165,7 @@ def test_html_has_no_code_prompts_or_parameters(monthly_reports, report_workspac
             assert stage in page
 
 
+@pytest.mark.slow
 def test_supervision_output_passes_the_leak_check(monthly_reports, report_workspace):
     with Workspace.open(report_workspace) as ws:
         people = ws.people()
@@ -185,6 +190,7 @@ def test_supervision_output_passes_the_leak_check(monthly_reports, report_worksp
     assert any(privacy.html_text(n) in own for n in names)
 
 
+@pytest.mark.slow
 def test_index_pages(monthly_reports, report_workspace):
     top = (monthly_reports / "index.html").read_text(encoding="utf-8")
     for audience in ("self", "supervision"):
@@ -222,6 +228,7 @@ def test_headline_suppression():
     assert headline(metrics, True)["requests"] == "<5"
 
 
+@pytest.mark.slow
 def test_a_kept_kernel_gives_the_same_report_as_a_fresh_one(monthly_reports, report_workspace,
                                                             tmp_path):
     """Workers keep their kernel between periods (a new session each time): a period run on
@@ -247,6 +254,7 @@ def test_a_kept_kernel_gives_the_same_report_as_a_fresh_one(monthly_reports, rep
 # the command: --only-missing, failures, leaks, usage
 
 
+@pytest.mark.slow
 def test_only_missing(monthly_reports, report_workspace, tmp_path, capsys):
     out = tmp_path / "reports"
     shutil.copytree(monthly_reports, out)
@@ -268,6 +276,7 @@ def test_only_missing(monthly_reports, report_workspace, tmp_path, capsys):
     assert 'href="self/2026-02.html"' in (out / "index.html").read_text()
 
 
+@pytest.mark.slow
 def test_only_missing_lists_reports_a_stopped_run_left_out_of_the_index(
         monthly_reports, report_workspace, tmp_path, capsys):
     """A run stopped after writing a report but before its index (Ctrl-C, a scheduler's
@@ -305,6 +314,7 @@ def _notebook(tmp_path: Path, extra_cells: list[str], name: str = "custom.ipynb"
     return path
 
 
+@pytest.mark.slow
 def test_a_failing_period_keeps_its_previous_report(report_workspace, tmp_path, monkeypatch,
                                                     capsys):
     notebook = _notebook(tmp_path, [
@@ -330,6 +340,7 @@ def test_a_failing_period_keeps_its_previous_report(report_workspace, tmp_path, 
     assert not [p for p in (out / "self").iterdir() if p.name.startswith(".")]
 
 
+@pytest.mark.slow
 def test_a_leaking_supervision_report_is_withheld(report_workspace, tmp_path):
     with Workspace.open(report_workspace) as ws:
         people = ws.people()
@@ -462,6 +473,7 @@ def test_cleaning_strips_parameters_code_and_metadata():
 # the browser
 
 
+@pytest.mark.slow
 def test_reports_render_in_headless_chromium(monthly_reports, tmp_path):
     from browser import dump_dom, screenshot
 

@@ -125,6 +125,7 @@ def test_html_is_always_escaped():
     assert item_html(None) == "<p><b>Nothing left to review.</b></p>"
 
 
+@pytest.mark.slow
 def test_the_notebook_runs_headless_under_papermill(ws, tmp_path):
     import nbformat
     import papermill
