@@ -7,7 +7,7 @@ import sqlite3
 
 from adviser_analytics.cli import main
 from adviser_analytics.ingest import ingest
-from adviser_analytics.workspace import DB_NAME, Workspace
+from adviser_analytics.store import DB_NAME, Workspace
 
 
 def _busiest_correspondent(workspace) -> tuple[str, str]:

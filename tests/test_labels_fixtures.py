@@ -18,7 +18,7 @@ import pandas as pd
 from adviser_analytics.labels import reply_runs
 from adviser_analytics.metrics.episodes import requests
 from adviser_analytics.people import name_key
-from adviser_analytics.workspace import Workspace
+from adviser_analytics.store import Workspace
 
 OWNER = "https://www.linkedin.com/in/owner"
 URL = "https://www.linkedin.com/in/"
