@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from adviser_analytics import labels as L
-from adviser_analytics.workspace import Workspace
+from adviser_analytics.store import Workspace
 
 
 def _counts(mix: dict) -> str:

@@ -170,3 +170,10 @@ def invitation_sightings(ws: Workspace) -> pd.DataFrame:
         sightings[column] = pd.to_datetime(sightings[column], utc=True,
                                            format="ISO8601").dt.as_unit("ns")
     return sightings
+
+
+def last_message_at(ws: Workspace, *, person_to_person: bool = True) -> str | None:
+    """The time of the newest message stored (workspace text, ``YYYY-MM-DDTHH:MM:SSZ``), by
+    default among person-to-person messages only; ``None`` when there is none."""
+    where = " WHERE exclusion IS NULL" if person_to_person else ""
+    return ws.db.execute(f"SELECT MAX(sent_at) FROM messages{where}").fetchone()[0]
