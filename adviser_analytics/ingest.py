@@ -21,7 +21,6 @@ Definitions implemented here (see ``domain.md`` and ``linkedin-export-format.md`
 from __future__ import annotations
 
 import html
-import json
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -36,16 +35,10 @@ from adviser_analytics.errors import WorkspaceError
 from adviser_analytics.export import ExportContents, read_export
 from adviser_analytics.export.fingerprint import export_fingerprint
 from adviser_analytics.people import name_key, name_keys, normalise_url, normalise_urls, person_keys
+from adviser_analytics.store import Owner, Workspace, message_keys, natural_key_hashes, utc_now
+from adviser_analytics.store import snapshots as store
+from adviser_analytics.store.erasure import erased_digests, key_digest, retained_from
 from adviser_analytics.textsafety import strip_html
-from adviser_analytics.workspace import (
-    MESSAGE_KEY_COLUMNS,
-    MESSAGE_KEY_INDEX,
-    Owner,
-    Workspace,
-    message_keys,
-    natural_key_hashes,
-    utc_now,
-)
 
 HIDDEN_MEMBER = "linkedin member"
 SPONSORED_TITLE = "sponsored conversation"
@@ -372,9 +365,7 @@ def _export_date(contents: ExportContents) -> str:
 
 def _respect_erasures(ws: Workspace, people, messages, invitations):
     """Leave out people the adviser has erased, and message text past the retention date."""
-    from adviser_analytics.forget import RETENTION_KEY, key_digest
-
-    erased = {row[0] for row in ws.db.execute("SELECT key_digest FROM erasures")}
+    erased = erased_digests(ws)
     if erased:
         def is_erased(keys: pd.Series) -> pd.Series:
             distinct = pd.unique(keys.dropna())
@@ -384,9 +375,9 @@ def _respect_erasures(ws: Workspace, people, messages, invitations):
         messages = messages[~(is_erased(messages["sender_key"]) | is_erased(messages["counterpart_key"]))]
         invitations = invitations[~(is_erased(invitations["person_key"])
                                     | is_erased("name:" + invitations["name_key"]))]
-    retained_from = ws.meta(RETENTION_KEY)
-    if retained_from:
-        old = messages["sent_at"] < retained_from
+    kept_from = retained_from(ws)
+    if kept_from:
+        old = messages["sent_at"] < kept_from
         messages = messages.assign(
             content=messages["content"].mask(old), subject=messages["subject"].mask(old)
         )
@@ -405,7 +396,6 @@ def ingest_contents(ws: Workspace, contents: ExportContents, fingerprint: str,
                     before: dict) -> dict:
     """Write one read export into the workspace (inside the caller's transaction); ``before``:
     :meth:`Workspace.totals` as they stand."""
-    db = ws.db
     known = ws.owner
     found = find_owner(contents, known)
     check_same_owner(found, known, contents.source)
@@ -415,12 +405,7 @@ def ingest_contents(ws: Workspace, contents: ExportContents, fingerprint: str,
         ws.set_meta("owner_url", owner.profile_url)
 
     seen_on = _export_date(contents)
-    cursor = db.execute(
-        "INSERT INTO snapshots(fingerprint, source, export_date, ingested_at, layouts) "
-        "VALUES (?, ?, ?, ?, ?)",
-        (fingerprint, contents.source, seen_on, utc_now(), json.dumps(contents.layouts)),
-    )
-    snapshot_id = cursor.lastrowid
+    snapshot_id = store.add_snapshot(ws, fingerprint, contents.source, seen_on, contents.layouts)
     skipped: Counter = Counter()
 
     # Connections and the people they name.
@@ -432,96 +417,39 @@ def ingest_contents(ws: Workspace, contents: ExportContents, fingerprint: str,
     prepared = time.perf_counter()
     skipped["blank_person"] += int(blanks["rows"].sum())
     skipped.update(unkeyed)
-    db.executemany(
-        "INSERT INTO blank_connections(snapshot_id, connected_on, rows) VALUES (?, ?, ?)",
-        [(snapshot_id, d, int(n)) for d, n in blanks.itertuples(index=False)],
-    )
-    db.executemany(
-        "INSERT INTO people(person_key, name, profile_url, company, position, email, updated_on) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(person_key) DO UPDATE SET "
-        "name = COALESCE(excluded.name, name), profile_url = COALESCE(excluded.profile_url, profile_url), "
-        "company = excluded.company, position = excluded.position, "
-        "email = COALESCE(excluded.email, email), updated_on = excluded.updated_on "
-        "WHERE excluded.updated_on >= COALESCE(people.updated_on, '')",
-        _rows(people, ["person_key", "name", "profile_url", "company", "position", "email", "seen_on"]),
-    )
-    db.executemany(
-        "INSERT INTO connections(person_key, connected_on, first_seen_on, last_seen_on) "
-        "VALUES (?, ?, ?, ?) ON CONFLICT(person_key) DO UPDATE SET "
-        "connected_on = CASE WHEN excluded.last_seen_on >= last_seen_on "
-        "THEN COALESCE(excluded.connected_on, connected_on) ELSE connected_on END, "
-        "first_seen_on = MIN(first_seen_on, excluded.first_seen_on), "
-        "last_seen_on = MAX(last_seen_on, excluded.last_seen_on)",
-        _rows(people, ["person_key", "connected_on", "seen_on", "seen_on"]),
-    )
+    store.add_blank_connections(ws, snapshot_id, blanks.itertuples(index=False))
+    store.merge_connected_people(
+        ws, _rows(people, ["person_key", "name", "profile_url", "company", "position", "email", "seen_on"]))
+    store.merge_connections(ws, _rows(people, ["person_key", "connected_on", "seen_on", "seen_on"]))
 
     # Messages, excluded rows included (they carry information), each with its reason.
     skipped.update(messages["exclusion"].dropna().value_counts().to_dict())
     skipped["coach"] += int(contents.coach_rows)
-    columns = ["conversation_id", "conversation_title", "sent_at", "sender_key", "sender_name",
-               "sender_url", "to_names", "recipient_urls", "subject", "content", "folder",
-               "direction", "counterpart_key", "exclusion", "occurrence", "message_key"]
     ws.check_message_keys()
-    insert = (f"INSERT INTO messages({', '.join(columns)}, first_seen_on, last_seen_on) "
-              f"VALUES ({', '.join('?' * len(columns))}, ?, ?)")
-    if db.execute("SELECT NOT EXISTS (SELECT 1 FROM messages)").fetchone()[0]:
-        # A first load: plain inserts, and the key index built once after them, are much
-        # faster than upserts. Within one export every natural key is distinct, so a repeated
-        # key can only be two different messages hashing alike.
+    message_rows = _rows(messages, [*store.MESSAGE_COLUMNS, "seen_on", "seen_on"])
+    if not store.has_messages(ws):
+        # A first load (plain inserts, the key index built after them). Within one export
+        # every natural key is distinct, so a repeated key can only be two different
+        # messages hashing alike.
         if messages["message_key"].duplicated().any():
             raise _key_collision(contents.source)
-        db.execute("DROP INDEX messages_key")
-        db.executemany(insert, _rows(messages, [*columns, "seen_on", "seen_on"]))
-        db.execute(MESSAGE_KEY_INDEX)
-    else:
-        # A key already stored is the same message only when its natural key agrees; if not
-        # (two messages hashing alike) the row is left out and the count below says so.
-        same_message = " AND ".join(f"messages.{c} IS excluded.{c}" for c in MESSAGE_KEY_COLUMNS)
-        merged = db.executemany(
-            f"{insert} ON CONFLICT(message_key) DO UPDATE SET "
-            "first_seen_on = MIN(first_seen_on, excluded.first_seen_on), "
-            "last_seen_on = MAX(last_seen_on, excluded.last_seen_on) "
-            f"WHERE {same_message}",
-            _rows(messages, [*columns, "seen_on", "seen_on"]),
-        ).rowcount
-        if merged != len(messages):
-            raise _key_collision(contents.source)
+        store.load_messages(ws, message_rows)
+    elif store.merge_messages(ws, message_rows) != len(messages):
+        # a stored key whose natural key differs was left out: refuse rather than lose it
+        raise _key_collision(contents.source)
     senders = messages.loc[messages["exclusion"].isna() & (messages["direction"] == "inbound"),
                            ["sender_key", "sender_name", "sender_url"]]
     senders = senders.drop_duplicates("sender_key")
-    db.executemany(
-        "INSERT INTO people(person_key, name, profile_url) VALUES (?, ?, ?) "
-        "ON CONFLICT(person_key) DO UPDATE SET name = COALESCE(people.name, excluded.name), "
-        "profile_url = COALESCE(people.profile_url, excluded.profile_url)",
-        _rows(senders, ["sender_key", "sender_name", "sender_url"]),
-    )
+    store.add_people(ws, _rows(senders, ["sender_key", "sender_name", "sender_url"]))
 
     # Invitations, with the snapshots they appear in.
     invitation_columns = ["direction", "name_key", "sent_at", "person_key", "name",
                           "profile_url", "message", "seen_on", "seen_on"]
-    invitation_rows = _rows(invitations, invitation_columns)
-    db.executemany(
-        "INSERT INTO invitations(direction, name_key, sent_at, person_key, name, profile_url, "
-        "message, first_seen_on, last_seen_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT(direction, name_key, sent_at) DO UPDATE SET "
-        "person_key = CASE WHEN excluded.profile_url IS NOT NULL THEN excluded.person_key "
-        "ELSE person_key END, profile_url = COALESCE(excluded.profile_url, profile_url), "
-        "first_seen_on = MIN(first_seen_on, excluded.first_seen_on), "
-        "last_seen_on = MAX(last_seen_on, excluded.last_seen_on)",
-        invitation_rows,
-    )
-    db.executemany(
-        "INSERT OR IGNORE INTO invitation_sightings(invitation_id, snapshot_id) "
-        "SELECT invitation_id, ? FROM invitations WHERE direction = ? AND name_key = ? AND sent_at = ?",
-        [(snapshot_id, d, n, s) for d, n, s in invitations[["direction", "name_key", "sent_at"]]
-         .itertuples(index=False)],
-    )
-    db.executemany(
-        "INSERT INTO people(person_key, name, profile_url) VALUES (?, ?, ?) "
-        "ON CONFLICT(person_key) DO UPDATE SET name = COALESCE(people.name, excluded.name), "
-        "profile_url = COALESCE(people.profile_url, excluded.profile_url)",
-        _rows(invitations.drop_duplicates("person_key"), ["person_key", "name", "profile_url"]),
-    )
+    store.merge_invitations(ws, _rows(invitations, invitation_columns))
+    store.record_sightings(ws, snapshot_id, invitations[["direction", "name_key", "sent_at"]]
+                           .itertuples(index=False))
+    store.add_people(ws, _rows(invitations.drop_duplicates("person_key"),
+                               ["person_key", "name", "profile_url"]))
 
     after = ws.totals()
     counts = {
@@ -533,8 +461,7 @@ def ingest_contents(ws: Workspace, contents: ExportContents, fingerprint: str,
         "added": {kind: after[kind] - before[kind] for kind in after},
         "skipped": {reason: int(n) for reason, n in skipped.items() if n},
     }
-    db.execute("UPDATE snapshots SET counts = ? WHERE snapshot_id = ?",
-               (json.dumps(counts), snapshot_id))
+    store.set_snapshot_counts(ws, snapshot_id, counts)
     seconds = {"prepare": prepared - started, "write": time.perf_counter() - prepared}
     return {"export_date": seen_on, "totals": after, "seconds": seconds, **counts}
 
@@ -552,11 +479,9 @@ def ingest(ws: Workspace, exports: list[str | Path], *, limits=None, progress=No
             clock = time.perf_counter()
             fingerprint = export_fingerprint(export, limits=limits)
             result.seconds["fingerprint"] += time.perf_counter() - clock
-            known = ws.db.execute(
-                "SELECT export_date FROM snapshots WHERE fingerprint = ?", (fingerprint,)
-            ).fetchone()
+            known = store.known_export_date(ws, fingerprint)
             if known:
-                result.exports.append({"source": Path(export).name, "export_date": known[0],
+                result.exports.append({"source": Path(export).name, "export_date": known,
                                        "status": "already ingested"})
                 continue
             clock = time.perf_counter()

@@ -38,6 +38,7 @@ import pandas as pd
 from . import __version__, privacy
 from .periods import Period, parse_date, split
 from .policy import RELATIONSHIPS
+from .store.pseudonyms import ensure_pseudonyms
 
 __all__ = [
     "AUDIENCES", "Block", "FigureBlock", "ReflectionReport", "Explorer", "open_report",
@@ -171,24 +172,6 @@ def resolve_workspace(workspace: str | Path) -> Path:
     if (beside / DB_NAME).is_file():
         return beside.resolve()
     return path
-
-
-def ensure_pseudonyms(ws, person_keys: Iterable[str]) -> dict[str, str]:
-    """Pseudonym codes for these people (and every code already stored): codes once given are
-    kept in the workspace's ``pseudonyms`` table and never change."""
-    keys = {k for k in person_keys if isinstance(k, str) and k}
-    existing = dict(ws.db.execute("SELECT person_key, code FROM pseudonyms").fetchall())
-    if keys - existing.keys():
-        secret = privacy.load_or_create_secret(ws.secret_path)
-        with ws.transaction() as db:
-            existing = dict(db.execute("SELECT person_key, code FROM pseudonyms").fetchall())
-            missing = keys - existing.keys()
-            if missing:
-                new = privacy.assign_pseudonyms(secret, missing, existing)
-                db.executemany("INSERT OR IGNORE INTO pseudonyms(person_key, code) VALUES (?, ?)",
-                               [(k, new[k]) for k in sorted(missing)])
-                existing.update({k: new[k] for k in missing})
-    return existing
 
 
 def all_person_keys(people: pd.DataFrame, introductions: pd.DataFrame,

@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 
 from adviser_analytics.people import name_key
-from adviser_analytics.workspace import Workspace
+from adviser_analytics.store import Workspace
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from adviser_analytics import samples
-from adviser_analytics.workspace import DB_NAME, Workspace
+from adviser_analytics.store import DB_NAME, Workspace
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pytest
 
 from adviser_analytics.cli import main
 from adviser_analytics.ingest import ingest
-from adviser_analytics.workspace import DB_NAME, Workspace
+from adviser_analytics.store import DB_NAME, Workspace
 
 
 def _busiest_correspondent(workspace) -> tuple[str, str]:

@@ -16,7 +16,7 @@ from adviser_analytics.cli import main
 from adviser_analytics.errors import AdviserAnalyticsError, WorkspaceError
 from adviser_analytics.ingest import ingest
 from adviser_analytics.people import normalise_url
-from adviser_analytics.workspace import DB_NAME, Workspace
+from adviser_analytics.store import DB_NAME, Workspace
 
 ERAS = ["2018", "2020", "2021", "2023", "2024", "2025"]
 
@@ -261,7 +261,7 @@ def _message_rows(workspace: Path) -> list[tuple]:
 def _stored_keys_are_current(workspace: Path) -> bool:
     import pandas as pd
 
-    from adviser_analytics.workspace import message_keys
+    from adviser_analytics.store import message_keys
 
     with sqlite3.connect(workspace / DB_NAME) as db:
         rows = pd.read_sql_query("SELECT * FROM messages ORDER BY message_id", db)
@@ -271,7 +271,7 @@ def _stored_keys_are_current(workspace: Path) -> bool:
 def test_message_keys_are_stable_integers():
     import pandas as pd
 
-    from adviser_analytics.workspace import _CANARY_ROWS, message_keys
+    from adviser_analytics.store.schema import _CANARY_ROWS, message_keys
 
     frame = pd.DataFrame(_CANARY_ROWS)
     as_strings = frame.astype({c: "string" for c in ("conversation_id", "sent_at", "sender_key")})
@@ -299,7 +299,7 @@ def test_a_changed_key_hash_is_detected_and_the_keys_recomputed(sample_workspace
 
 def test_a_version_2_workspace_migrates_keeping_its_messages(sample_workspace, sample_exports,
                                                               tmp_path):
-    from adviser_analytics.workspace import MIGRATIONS, _split_sql
+    from adviser_analytics.store.schema import MIGRATIONS, split_sql as _split_sql
 
     old = tmp_path / "v2"
     old.mkdir()

@@ -7,7 +7,7 @@ import pytest
 
 from adviser_analytics.errors import BadLabelsError
 from adviser_analytics.labels import remove_label, set_label, set_labels
-from adviser_analytics.workspace import Workspace
+from adviser_analytics.store import Workspace
 
 
 @pytest.fixture

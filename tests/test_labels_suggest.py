@@ -17,7 +17,7 @@ from adviser_analytics.labels import (
     set_label,
     suggest,
 )
-from adviser_analytics.workspace import Workspace
+from adviser_analytics.store import Workspace
 
 
 @pytest.fixture

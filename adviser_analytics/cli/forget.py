@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from adviser_analytics.cli.common import emit, workspace_path
 from adviser_analytics.errors import UsageError
-from adviser_analytics.workspace import Workspace
+from adviser_analytics.store import Workspace
+from adviser_analytics.store.erasure import forget_content_before, forget_person
 
 
 def add_parser(commands, common) -> None:
@@ -16,7 +17,6 @@ def add_parser(commands, common) -> None:
 
 
 def run(args) -> int:
-    from adviser_analytics.forget import forget_content_before, forget_person
     from adviser_analytics.periods import parse_date
 
     with Workspace.open(workspace_path(args)) as ws:

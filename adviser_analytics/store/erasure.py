@@ -1,12 +1,14 @@
-"""Erasure and retention (UK GDPR): ``forget --person URL`` and ``forget --content-before DATE``.
+"""Erasure and retention (UK GDPR) as workspace operations: the SQL behind ``forget``.
 
 - Erasing a person removes them everywhere: their profile, connection, invitations, the
   conversations held with them alone (both sides), their messages in group conversations,
   their name and link in other messages' recipients, labels about them or those
   conversations, introductions they asked for or were the target of, and their pseudonym.
-  A digest of their key is kept so that re-ingesting an old export does not bring them back.
+  A digest of their key is kept so that re-ingesting an old export does not bring them back
+  (:func:`erased_digests`, read by ingest).
 - Retention drops message text (content and subject) sent before a date, keeping what the
-  metrics need (who, when, which conversation, direction). Later ingests keep it dropped.
+  metrics need (who, when, which conversation, direction). Later ingests keep it dropped
+  (:func:`retained_from`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import re
 
 from adviser_analytics.errors import AdviserAnalyticsError
 from adviser_analytics.people import name_key, normalise_url
-from adviser_analytics.workspace import Workspace, utc_now
+from adviser_analytics.store.workspace import Workspace, utc_now
 
 RETENTION_KEY = "content_retained_from"
 
@@ -120,3 +122,13 @@ def forget_content_before(ws: Workspace, date: str) -> dict:
         if current is None or date > current:
             ws.set_meta(RETENTION_KEY, date)
     return {"messages_text_dropped": dropped, "content_kept_from": max(date, current or date)}
+
+
+def erased_digests(ws: Workspace) -> set[str]:
+    """The digests (:func:`key_digest`) of every person erased from this workspace."""
+    return {row[0] for row in ws.db.execute("SELECT key_digest FROM erasures")}
+
+
+def retained_from(ws: Workspace) -> str | None:
+    """The date (``YYYY-MM-DD``) before which message text is not kept, or ``None``."""
+    return ws.meta(RETENTION_KEY)
