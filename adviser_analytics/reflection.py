@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from . import __version__, privacy
+from .textsafety import html_text
 from .periods import Period, parse_date, split
 from .policy import RELATIONSHIPS
 
@@ -102,7 +103,7 @@ def _esc(value: object) -> str:
         return "yes" if value else "no"
     if isinstance(value, int | np.integer):
         return str(int(value))
-    return privacy.html_text(value)
+    return html_text(value)
 
 
 def _p(text: str, cls: str | None = None) -> str:

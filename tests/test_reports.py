@@ -20,7 +20,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from adviser_analytics import privacy, reports
+from adviser_analytics import privacy, reports, textsafety
 from adviser_analytics.cli import main
 from adviser_analytics.metrics import compute
 from adviser_analytics.periods import Period
@@ -189,7 +189,7 @@ def test_supervision_output_passes_the_leak_check(monthly_reports, report_worksp
     assert len(terms) > 100
     texts = [(str(p), reports._scan_text(p.read_text(encoding="utf-8")))
              for p in sorted((monthly_reports / "supervision").iterdir())]
-    leaks = privacy.find_leaks(texts, terms, allow=reports.ALLOW)
+    leaks = privacy.find_leaks(texts, terms, allow=privacy.ALLOW)
     assert leaks == [], [str(leak) for leak in leaks[:5]]
     whole = "\n".join(t for _, t in texts)
     assert "linkedin.com/in/" not in whole
@@ -200,7 +200,7 @@ def test_supervision_output_passes_the_leak_check(monthly_reports, report_worksp
                      whole), "people appear as pseudonyms"
     # ... while the self version does name people
     own = (monthly_reports / "self" / "2026-01.html").read_text(encoding="utf-8")
-    assert any(privacy.html_text(n) in own for n in names)
+    assert any(textsafety.html_text(n) in own for n in names)
 
 
 def test_index_pages(monthly_reports, report_workspace):
