@@ -223,6 +223,19 @@ def test_index_pages(monthly_reports, report_workspace):
             assert all(html.escape(v) in row for v in shown), row
 
 
+def test_every_metric_of_the_sample_is_registered_for_supervision(report_workspace):
+    # deny by default must not hide a real figure: each key compute() gives is registered,
+    # and a registered rate or statistic names a base the same section holds
+    for label in ("2025-11", "2026-01"):
+        metrics = _metrics(report_workspace, label)
+        for section, values in metrics.items():
+            for key in values:
+                entry = privacy.metric(f"{section}.{key}")
+                assert entry is not None, f"{section}.{key} is not registered"
+                if entry.base:
+                    assert entry.base in values, entry.key
+
+
 def test_a_part_of_a_shown_total_hides_a_small_rest():
     assert supervision_percent(37, 39) is None          # 2 unanswered would follow
     assert supervision_percent(30, 39) == "77%"
