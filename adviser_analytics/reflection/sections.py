@@ -201,7 +201,7 @@ def reply_times(r) -> Block:
 
     v = r.view
     hours = reply_hours(r.model.episodes, r.period)
-    if v.names_people:
+    if v.detail:
         return FigureBlock(figures.reply_time_figure(hours),
                            "Requests of this period that have had a reply.")
     n = len(hours)
@@ -225,7 +225,7 @@ def arrival_pattern(r) -> Block:
     from .. import figures
     from ..metrics.load import weekday_hour_counts
 
-    if not r.view.names_people:
+    if not r.view.detail:
         return section("When messages arrive", paragraph(
             "The weekday-by-hour pattern is left out of the supervision version: its cells "
             "are small counts.", "aa-note"))
@@ -266,10 +266,10 @@ def who_asks(r) -> Block:
     if len(top):
         # per person, the answered count beside a small number of requests would be exact
         rows = [(v.person(k), v.relationship_of(k), v.n(int(x.requests)),
-                 *([int(x.answered)] if v.names_people else []))
+                 *([int(x.answered)] if v.detail else []))
                 for k, x in top.iterrows()]
         headers = ["person", "relationship", "requests",
-                   *(["answered"] if v.names_people else [])]
+                   *(["answered"] if v.detail else [])]
         parts.append(table(headers, rows, "People with more than one request in the period.",
                            numeric_from=2))
     return section("Who asked", *parts)

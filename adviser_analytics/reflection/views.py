@@ -27,6 +27,9 @@ class View:
     audience = ""
     #: the version shows people's names, the adviser's name and per-person decisions
     names_people = True
+    #: the version shows small-cell detail: distributions, the weekday-by-hour pattern,
+    #: per-person answered counts
+    detail = True
     #: numbers of decisions are quoted in the drift prompts
     quotes_counts = True
     #: what a percentage that cannot be given reads as in the reports index
@@ -190,6 +193,7 @@ class SupervisionView(View):
 
     audience = "supervision"
     names_people = False
+    detail = False
     quotes_counts = False
     no_percent = "withheld"
 
