@@ -66,10 +66,6 @@ START_TIMEOUT = 60
 EXECUTION_TIMEOUT = 600
 TERMS_FILE = "terms.yaml"
 
-# Text of our own that a supervision report prints on purpose; a person sharing a word with
-# it (a Mr Wilson, a Ms Shannon) must not make the leak check withhold the report.
-ALLOW = ("Wilson 95 % interval", "Wilson interval", "Jensen-Shannon distance",
-         "Jensen-Shannon", "Gibbs", "adviser-analytics")
 
 
 # ------------------------------------------------------------------------------------------
@@ -607,8 +603,7 @@ def leak_index(ws, workspace_path: Path) -> privacy.TermIndex:
     extra = [e for e in extra if len(re.findall(r"\w+", e)) >= 2]
     if owner.name:
         extra.append(owner.name)
-    terms = privacy.sensitive_terms(people, messages, extra=extra)
-    return privacy.TermIndex(terms, ALLOW)
+    return privacy.report_index(people, messages, extra=extra)
 
 
 def check_text(index: privacy.TermIndex, label: str, text: str) -> None:

@@ -18,12 +18,12 @@ from adviser_analytics.metrics.drift import (
     decision_mix_shift,
     decisions,
     p_chart,
-    prompt_for,
     wilson_interval,
 )
 from adviser_analytics.metrics.episodes import requests
 from adviser_analytics.periods import Period, split
 from adviser_analytics.policy import load_policy
+from adviser_analytics.reflection.prompts import prompt_for
 
 POLICY = load_policy("""\
 versions:

@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from adviser_analytics import privacy as P
+from adviser_analytics import textsafety as T
 from adviser_analytics.errors import PrivacyError
 
 SECRET = bytes(range(32))
@@ -280,6 +281,61 @@ def test_suppress_metrics_total_without_unreviewed():
     assert out == {"made": "<5", "explained": "≥5", "unreviewed": "<5"}
 
 
+def test_unregistered_metrics_are_withheld_from_supervision():
+    # deny by default: a key nobody registered never reaches a supervisor, whatever its value
+    metrics = {"load": {"requests": 12, "favourite_client_messages": 40,
+                        "reply_rate_of_one_person": 0.5, "who": "client-3f9a"},
+               "new_section": {"count": 30, "names": ["x"]},
+               "bare": 7}
+    out = P.suppress_metrics(metrics)
+    assert out["load"] == {"requests": 12, "favourite_client_messages": None,
+                           "reply_rate_of_one_person": None, "who": None}
+    assert out["new_section"] == {"count": None, "names": None}
+    assert out["bare"] is None
+
+
+def test_registered_metric_follows_its_entry():
+    # the same new key, once registered as a rate on `requests`, is shown on a base of 12 with
+    # 8 answered (not 1-4) and withheld on a base of 9
+    registry = dict(P.METRICS)
+    registry["load.new_rate"] = P.Metric("load.new_rate", "rate", "a new share", 4,
+                                         base="requests", numerator="answered_requests")
+    shown = P.suppress_metrics({"load": {"requests": 12, "answered_requests": 8,
+                                         "new_rate": 0.6667}}, registry)
+    assert shown["load"] == {"requests": 12, "answered_requests": 8, "new_rate": 0.6667}
+    small = P.suppress_metrics({"load": {"requests": 9, "answered_requests": 8,
+                                         "new_rate": 0.8889}}, registry)
+    assert small["load"] == {"requests": 9, "answered_requests": 8, "new_rate": None}
+    assert P.suppress_metrics({"load": {"new_rate": 0.5}})["load"] == {"new_rate": None}
+
+
+def test_registry_entries_are_complete():
+    for key, entry in P.METRICS.items():
+        assert key == entry.key and "." in key
+        assert entry.scope in (P.OWN_TOTAL, P.BREAKDOWN)
+        assert entry.label and entry.label == entry.label.strip()
+        if entry.kind in ("rate", "interval", "statistic", "outcomes"):
+            section = key.split(".")[0]
+            assert f"{section}.{entry.base}" in P.METRICS, key
+    # the introduction outcomes split requests by what happened to a person: a breakdown
+    assert P.metric("introductions.outcomes").scope == P.BREAKDOWN
+    assert P.metric("load.requests").scope == P.OWN_TOTAL
+    with pytest.raises(ValueError):
+        P.Metric("load.x", "guess", "x")
+
+
+def test_part_percent_and_figure_rules():
+    # 12 of 15: the rest (3) is 1-4, so the part is hidden as "≥5" and the percentage withheld
+    assert P.suppress_part(12, 15) == "≥5" and P.supervision_percent(12, 15) is None
+    # 10 of 15: the rest is 5, nothing to derive
+    assert P.suppress_part(10, 15) == 10 and P.supervision_percent(10, 15) == "67%"
+    assert P.suppress_part(3, 15) == "<5" and P.suppress_part(0, 15) == 0
+    assert P.statistic_shown(10) and not P.statistic_shown(9) and not P.statistic_shown(None)
+    assert P.withheld_reason(9) == "withheld (fewer than 10)"
+    assert P.withheld_reason(20) == "withheld (small count)"
+    assert P.counts_drawable([0, 5, 17, None]) and not P.counts_drawable([0, 5, 4])
+
+
 # ------------------------------------------------------------------------------ leak check
 
 PEOPLE = pd.DataFrame({
@@ -421,11 +477,11 @@ def test_scan_is_fast_for_many_terms_and_megabytes():
 # -------------------------------------------------------------------------------- escaping
 
 def test_html_text():
-    assert P.html_text("<script>alert(1)</script>") == "&lt;script&gt;alert(1)&lt;/script&gt;"
-    assert P.html_text("I&rsquo;d") == "I’d"
-    assert P.html_text("&lt;b&gt;") == "&lt;b&gt;"  # decoded once, escaped once
-    assert P.html_text("AT&T") == "AT&amp;T"
-    assert P.html_text(None) == ""
+    assert T.html_text("<script>alert(1)</script>") == "&lt;script&gt;alert(1)&lt;/script&gt;"
+    assert T.html_text("I&rsquo;d") == "I’d"
+    assert T.html_text("&lt;b&gt;") == "&lt;b&gt;"  # decoded once, escaped once
+    assert T.html_text("AT&T") == "AT&amp;T"
+    assert T.html_text(None) == ""
 
 
 @pytest.mark.parametrize("value, expected", [
@@ -434,13 +490,13 @@ def test_html_text():
     ("Jane Smith", "Jane Smith"), ("", ""), ("a=b", "a=b"),
 ])
 def test_spreadsheet_safe(value, expected):
-    assert P.spreadsheet_safe(value) == expected
-    assert P.spreadsheet_unprotect(P.spreadsheet_safe(value)) == value
+    assert T.spreadsheet_safe(value) == expected
+    assert T.spreadsheet_unprotect(T.spreadsheet_safe(value)) == value
 
 
 def test_spreadsheet_safe_leaves_non_text():
-    assert P.spreadsheet_safe(-2) == -2
-    assert P.spreadsheet_safe(None) is None
+    assert T.spreadsheet_safe(-2) == -2
+    assert T.spreadsheet_safe(None) is None
 
 
 def test_spreadsheet_safe_frame():
@@ -449,7 +505,7 @@ def test_spreadsheet_safe_frame():
         "text": pd.Series(["@cmd", "fine", pd.NA, "-x"], dtype="string"),
         "n": [-1, 2, 3, 4],
     })
-    out = P.spreadsheet_safe_frame(df)
+    out = T.spreadsheet_safe_frame(df)
     assert out["obj"].tolist()[:2] == ["'=1+1", "ok"] and out["obj"].tolist()[3] == 5
     assert out["obj"].isna().tolist()[2]
     assert out["text"].tolist()[:2] == ["'@cmd", "fine"] and out["text"].tolist()[3] == "'-x"
@@ -460,20 +516,20 @@ def test_spreadsheet_safe_frame():
 
 @given(st.text())
 def test_spreadsheet_safe_never_starts_dangerous(value):
-    assert not P.spreadsheet_safe(value).startswith(P.DANGEROUS_PREFIXES)
+    assert not T.spreadsheet_safe(value).startswith(T.DANGEROUS_PREFIXES)
 
 
 @given(st.text())
 def test_html_text_never_contains_markup(value):
-    out = P.html_text(value)
+    out = T.html_text(value)
     assert "<" not in out and ">" not in out and '"' not in out
 
 
 def test_strip_html():
-    assert P.strip_html('<p class="spaced">Hi Sam,</p><p>Could you&nbsp;help?</p>') == \
+    assert T.strip_html('<p class="spaced">Hi Sam,</p><p>Could you&nbsp;help?</p>') == \
         "Hi Sam,\n\nCould you help?"
-    assert P.strip_html("a < b and c > d") == "a < b and c > d"
-    assert P.strip_html("I&rsquo;d like <b>that</b>") == "I’d like that"
-    assert P.strip_html("x<script>alert(1)</script>y<br>z") == "xy\nz"
-    assert P.strip_html("plain   text\r\n\r\n\r\nnext") == "plain text\n\nnext"
-    assert P.strip_html(None) is None
+    assert T.strip_html("a < b and c > d") == "a < b and c > d"
+    assert T.strip_html("I&rsquo;d like <b>that</b>") == "I’d like that"
+    assert T.strip_html("x<script>alert(1)</script>y<br>z") == "xy\nz"
+    assert T.strip_html("plain   text\r\n\r\n\r\nnext") == "plain text\n\nnext"
+    assert T.strip_html(None) is None

@@ -21,7 +21,7 @@ import nbformat
 import pytest
 from helpers import build_reports_workspace
 
-from adviser_analytics import privacy, reports
+from adviser_analytics import privacy, reports, textsafety
 from adviser_analytics.cli import main
 from adviser_analytics.metrics import compute
 from adviser_analytics.periods import Period
@@ -176,7 +176,7 @@ def test_supervision_output_passes_the_leak_check(monthly_reports, report_worksp
     assert len(terms) > 100
     texts = [(str(p), reports._scan_text(p.read_text(encoding="utf-8")))
              for p in sorted((monthly_reports / "supervision").iterdir())]
-    leaks = privacy.find_leaks(texts, terms, allow=reports.ALLOW)
+    leaks = privacy.find_leaks(texts, terms, allow=privacy.ALLOW)
     assert leaks == [], [str(leak) for leak in leaks[:5]]
     whole = "\n".join(t for _, t in texts)
     assert "linkedin.com/in/" not in whole
@@ -187,7 +187,7 @@ def test_supervision_output_passes_the_leak_check(monthly_reports, report_worksp
                      whole), "people appear as pseudonyms"
     # ... while the self version does name people
     own = (monthly_reports / "self" / "2026-01.html").read_text(encoding="utf-8")
-    assert any(privacy.html_text(n) in own for n in names)
+    assert any(textsafety.html_text(n) in own for n in names)
 
 
 @pytest.mark.slow
@@ -209,6 +209,19 @@ def test_index_pages(monthly_reports, report_workspace):
             page = (monthly_reports / audience / "index.html").read_text(encoding="utf-8")
             row = re.search(rf'<tr><td><a href="{label}.html">.*?</tr>', page).group(0)
             assert all(html.escape(v) in row for v in shown), row
+
+
+def test_every_metric_of_the_sample_is_registered_for_supervision(report_workspace):
+    # deny by default must not hide a real figure: each key compute() gives is registered,
+    # and a registered rate or statistic names a base the same section holds
+    for label in ("2025-11", "2026-01"):
+        metrics = _metrics(report_workspace, label)
+        for section, values in metrics.items():
+            for key in values:
+                entry = privacy.metric(f"{section}.{key}")
+                assert entry is not None, f"{section}.{key} is not registered"
+                if entry.base:
+                    assert entry.base in values, entry.key
 
 
 def test_a_part_of_a_shown_total_hides_a_small_rest():

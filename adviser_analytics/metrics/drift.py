@@ -19,7 +19,7 @@
 - :func:`decision_mix_shift`: the decision mix of a window against a baseline window:
   chi-square with a Monte Carlo p-value and the Jensen-Shannon distance beside its noise
   floor at this sample size. No PSI bands.
-- :func:`prompt_for`: words for results, as reflective prompts, never verdicts.
+- The words for these results (reflective prompts) are in ``reflection/prompts.py``.
 """
 
 from __future__ import annotations
@@ -44,7 +44,6 @@ __all__ = [
     "conformance_series",
     "p_chart",
     "decision_mix_shift",
-    "prompt_for",
     "DECISION_COLUMNS",
 ]
 
@@ -374,94 +373,3 @@ def decision_mix_shift(current_counts, baseline_counts, n_resamples: int = 9999,
         js_noise_floor=float(np.nanpercentile(sim_js, 95)),
     )
     return result
-
-
-# ---------------------------------------------------------------------------------------
-# words
-
-
-def _pct(x: float) -> str:
-    return f"{100 * x:.0f} %"
-
-
-def prompt_for(result, *, quote_counts: bool = True) -> str:
-    """A reflective prompt for a result of this package: "Worth discussing: ..." or a
-    neutral description; never a verdict or a rating. ``quote_counts=False`` leaves the
-    numbers of decisions out (for the supervision audience)."""
-    if isinstance(result, pd.DataFrame) and "signal" in result:
-        judged = result.loc[~result["too_small"]]
-        small = int(result["too_small"].sum())
-        parts = []
-        for row in result.loc[result["signal"]].itertuples(index=False):
-            side = "below" if row.p < row.p_bar else "above"
-            parts.append(f"{row.period} ({_pct(row.p)} of {int(row.decisions)} decisions, "
-                         f"{side} the usual range)")
-        tail = (f" {small} period{'s were' if small != 1 else ' was'} too small to judge "
-                f"and {'are' if small != 1 else 'is'} not read either way.") if small else ""
-        if parts:
-            return ("Worth discussing: in " + "; ".join(parts) + " practice and the policy in "
-                    "force were further apart or closer than chance alone would usually "
-                    "explain. What was different then?" + tail)
-        if len(judged) == 0:
-            return ("No period had enough decisions to judge on its own; the series is "
-                    "shown for description only." + tail)
-        return ("Conformance moved within the range chance alone would produce in every "
-                "period large enough to judge." + tail)
-    if not isinstance(result, Mapping):
-        raise TypeError(f"no prompt for {type(result).__name__}")
-    if "conformance_rate" in result:
-        n, k, rate = result["decisions"], result["conforming"], result["conformance_rate"]
-        if not n:
-            return ("No labelled decisions in this period that the policy had an expectation "
-                    "for. Worth discussing: is this period one to label, or is the policy "
-                    "silent on the relationships met?")
-        lo, hi = result["conformance_ci95"]
-        text = (f"{k} of {n} decisions ({_pct(rate)}) matched what the policy in force "
-                f"expected; with this many decisions the rate could plausibly be anywhere from "
-                f"{_pct(lo)} to {_pct(hi)}.")
-        if result.get("suggested"):
-            text += (f" {result['suggested']} of them rest on suggested labels not yet "
-                     "reviewed.")
-        if k < n:
-            text += (" Worth discussing: in the cases that differed, was the policy or the "
-                     "situation the better guide?")
-        return text
-    if "js_distance" in result:
-        if result["p_value"] is None:
-            return "Not enough decisions in one of the two windows to compare their mix."
-        js, floor, p = result["js_distance"], result["js_noise_floor"], result["p_value"]
-        p_text = "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
-        size = f" for {result['n_current']} decisions" if quote_counts else ""
-        if p < 0.05 and js > floor:
-            return (f"Worth discussing: the mix of decisions differs from the baseline more "
-                    f"than chance at this size would usually produce ({p_text}; "
-                    f"Jensen-Shannon distance {js:.2f} against a noise floor of {floor:.2f}"
-                    f"{size}). What changed in the requests, or in how you meet them?")
-        return (f"The mix of decisions is within what chance would produce at this size "
-                f"({p_text}; Jensen-Shannon distance {js:.2f}, noise floor {floor:.2f}"
-                f"{size}). Worth discussing only if it matches something you noticed yourself.")
-    if "reply_rate" in result:
-        if not result["requests"]:
-            return "No requests started in this period."
-        text = (f"{result['answered_requests']} of {result['requests']} requests had a reply "
-                f"({_pct(result['reply_rate'])}).")
-        if result.get("backlog"):
-            text += (f" {result['backlog']} conversation{'s' if result['backlog'] != 1 else ''}"
-                     f" ended the period waiting, the oldest for "
-                     f"{result['backlog_oldest_days']:.0f} days.")
-        spent, budget = result.get("minutes_spent_estimate"), result.get("minutes_budget")
-        if spent is not None and budget:
-            text += (f" Estimated time replying: {spent:.0f} minutes against {budget:.0f} "
-                     f"planned.")
-        return text + (" Worth discussing: which requests could be met by referring to an "
-                       "existing service, and which needed you?")
-    if "outcomes" in result:
-        if not result["requests"]:
-            return "No introduction requests in this period."
-        unrev = result["outcomes"].get("unreviewed", 0)
-        text = f"{result['requests']} introduction request{'s' if result['requests'] != 1 else ''}."
-        if unrev:
-            text += f" {unrev} not yet reviewed."
-        return text + (" Worth discussing: which contacts do you want to protect, and which "
-                       "introductions were worth making?")
-    raise TypeError("no prompt for this result")

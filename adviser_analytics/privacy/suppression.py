@@ -1,0 +1,413 @@
+"""Suppression: every rule that decides what a supervisor may see, in one place.
+
+Rules (the supervision audience)
+    Counts of 1-4 are shown as ``"<5"`` (0 stays 0). When a total is shown and exactly one of
+    its parts is hidden, a second part is hidden as well (secondary suppression) so the first
+    cannot be recovered by subtraction. A cell hidden only for that reason is shown as
+    ``"≥5"``: it is never 1-4, and showing it as ``"<5"`` would misstate it. Rates, medians and
+    percentiles are withheld (``None``) when their base is under 10, and a rate is also withheld
+    when its numerator is shown as ``"<5"`` (rate x base would give the hidden count back) or
+    when the rest of its base is 1-4. A figure is drawn only if none of its counts is 1-4.
+
+The registry (:data:`METRICS`)
+    Every figure of the ``metrics --json`` object that may reach a supervisor is registered
+    with its key, kind, decimals, base, label and :attr:`Metric.scope` (``"own total"``: about
+    the adviser, over everyone; ``"breakdown"``: split by a person's attributes or per person).
+    :func:`suppress_metrics` is driven by it, and anything not registered is **withheld**
+    (deny by default): a new metric reaches supervision only once it is registered here.
+
+The report's audience views (``reflection.views``) call the functions of this module for every
+count, part, percentage, statistic, table and figure they show; they hold no rule of their own.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+__all__ = [
+    "SMALL", "SECONDARY", "MIN_BASE", "Metric", "METRICS", "OWN_TOTAL", "BREAKDOWN",
+    "metric", "suppress_count", "safe_percent", "supervision_percent", "suppress_part",
+    "statistic_shown", "withheld_reason", "counts_drawable", "suppress_table",
+    "suppress_metrics",
+]
+
+
+SMALL = "<5"        # a count of 1-4
+SECONDARY = "≥5"    # a count hidden so that a "<5" cannot be derived by subtraction
+MIN_BASE = 10       # rates and other statistics need at least this many items
+_SMALL_MAX = 4
+
+
+def _as_count(n: object) -> int | None:
+    """An int for int-like values (ints, integral floats, numpy ints); None otherwise."""
+    if n is None or n is pd.NA or isinstance(n, bool):
+        return None
+    try:
+        if pd.isna(n):
+            return None
+    except (TypeError, ValueError):
+        return None
+    try:
+        value = float(n)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return int(value) if value.is_integer() else None
+
+
+def _is_small(n: object) -> bool:
+    value = _as_count(n)
+    return value is not None and 1 <= value <= _SMALL_MAX
+
+
+def suppress_count(n: Any) -> str | int | None:
+    """0 stays 0, 1-4 becomes ``"<5"``, larger counts are returned as ints; None/NA -> None."""
+    value = _as_count(n)
+    if value is None:
+        if n is None or n is pd.NA or (isinstance(n, float) and n != n):
+            return None
+        raise TypeError(f"not a count: {type(n).__name__}")
+    return SMALL if 1 <= value <= _SMALL_MAX else value
+
+
+def safe_percent(numerator: Any, base: Any, *, decimals: int = 0,
+                 withheld: str | None = None) -> str | None:
+    """``"42%"``, or ``withheld`` (None; pass ``"—"`` for tables) when it may not be shown.
+
+    Withheld when the base is missing or under 10, and when the numerator is 1-4 (it is shown
+    as ``"<5"``, and the percentage of a shown base would give it back).
+    """
+    num, den = _as_count(numerator), _as_count(base)
+    if num is None or den is None or den < MIN_BASE or 1 <= num <= _SMALL_MAX:
+        return withheld
+    return f"{100.0 * num / den:.{decimals}f}%"
+
+
+def _secondary(values: dict[Any, int], relations: list[tuple[Any, list[Any]]],
+               hidden: set[Any]) -> set[Any]:
+    """Cells to hide as well so that no relation ``total = sum(parts)`` has one hidden member.
+
+    ``values`` maps cell id -> count; ``relations`` lists (total id, part ids); ``hidden``
+    holds the cells already hidden (1-4). Returns the extra cells, chosen as the smallest
+    non-zero visible part (the total itself if no part qualifies). Repeats until stable,
+    since hiding a cell can leave another relation with a single hidden member.
+    """
+    hidden = set(hidden)
+    extra: set[Any] = set()
+    changed = True
+    while changed:
+        changed = False
+        for total, parts in relations:
+            members = [total, *parts]
+            if sum(1 for m in members if m in hidden) != 1:
+                continue
+            candidates = [p for p in parts if p not in hidden and values[p] > 0]
+            if candidates:
+                pick = min(candidates, key=lambda p: values[p])  # first among equals
+            elif total not in hidden:
+                pick = total
+            else:
+                continue  # the hidden total has no non-zero part: nothing to derive
+            hidden.add(pick)
+            extra.add(pick)
+            changed = True
+    return extra
+
+
+def _display(value: int | None, cell: Any, hidden: set[Any], extra: set[Any]) -> str:
+    if value is None:
+        return ""
+    if cell in extra:
+        return SECONDARY
+    if cell in hidden:
+        return SMALL
+    return str(value)
+
+
+def suppress_table(df: pd.DataFrame, count_columns: Iterable[str], total_column: str | None = None,
+                   row_total: bool = True, total_label: str = "Total") -> pd.DataFrame:
+    """Display strings for a table of counts, with primary and secondary suppression.
+
+    ``count_columns`` are the cells. ``total_column`` names each row's total: taken from ``df``
+    when it has that column, else computed as the row sum (and shown under that name). With
+    ``row_total`` a row of column totals (labelled ``total_label``) is appended. Missing counts
+    are shown as ``""`` and count as 0. Other columns are kept as they are.
+    """
+    cols = list(count_columns)
+    rows = list(range(len(df)))
+    values: dict[Any, int] = {}
+    present: dict[Any, bool] = {}
+    for c in cols:
+        series = df[c]
+        for r, v in zip(rows, series.tolist(), strict=True):
+            count = _as_count(v)
+            if count is None and not pd.isna(v):
+                raise TypeError(f"column {c!r} holds a non-count value")
+            values[(r, c)] = count or 0
+            present[(r, c)] = count is not None
+    relations: list[tuple[Any, list[Any]]] = []
+    if total_column is not None:
+        given = total_column in df.columns and total_column not in cols
+        for r in rows:
+            if given:
+                count = _as_count(df[total_column].iloc[r])
+                values[(r, "__total__")] = count or 0
+                present[(r, "__total__")] = count is not None
+            else:
+                values[(r, "__total__")] = sum(values[(r, c)] for c in cols)
+                present[(r, "__total__")] = True
+            relations.append(((r, "__total__"), [(r, c) for c in cols]))
+    if row_total:
+        for c in cols:
+            values[("__total__", c)] = sum(values[(r, c)] for r in rows)
+            present[("__total__", c)] = True
+            relations.append((("__total__", c), [(r, c) for r in rows]))
+        if total_column is not None:
+            grand = ("__total__", "__total__")
+            values[grand] = sum(values[("__total__", c)] for c in cols)
+            present[grand] = True
+            relations.append((grand, [(r, "__total__") for r in rows]))
+            relations.append((grand, [("__total__", c) for c in cols]))
+    hidden = {cell for cell, v in values.items() if 1 <= v <= _SMALL_MAX}
+    extra = _secondary(values, relations, hidden)
+    hidden |= extra
+
+    def shown(cell: Any) -> str:
+        return _display(values[cell] if present[cell] else None, cell, hidden, extra)
+
+    out = df.copy()
+    for c in cols:
+        out[c] = pd.Series([shown((r, c)) for r in rows], index=df.index, dtype="object")
+    if total_column is not None:
+        out[total_column] = pd.Series([shown((r, "__total__")) for r in rows], index=df.index,
+                                      dtype="object")
+    if row_total:
+        other = [c for c in out.columns if c not in cols and c != total_column]
+        last: dict[str, Any] = {c: "" for c in other}
+        if other:
+            last[other[0]] = total_label
+        for c in cols:
+            last[c] = shown(("__total__", c))
+        if total_column is not None:
+            last[total_column] = shown(("__total__", "__total__"))
+        out = out.astype({c: "object" for c in other})
+        total_row = pd.DataFrame([last], index=[total_label], columns=out.columns, dtype="object")
+        out = pd.concat([out.astype("object"), total_row])
+    return out
+
+
+
+def supervision_percent(numerator: object, base: object) -> str | None:
+    """:func:`safe_percent`, also withheld when the rest of the base is 1-4 (a percentage of a
+    shown base gives the rest back)."""
+    shown = safe_percent(numerator, base)
+    if shown is None:
+        return None
+    rest = int(base) - int(numerator)  # type: ignore[call-overload]
+    return None if 1 <= rest <= _SMALL_MAX else shown
+
+
+def suppress_part(part: object, total: object) -> str | int | None:
+    """A count shown beside the total it is part of: as :func:`suppress_count`, and hidden
+    (``"≥5"``) when the rest of the total is 1-4, which subtraction would reveal."""
+    p, t = _as_count(part), _as_count(total)
+    if p is not None and t is not None and 1 <= t - p <= _SMALL_MAX and p > _SMALL_MAX:
+        return SECONDARY
+    return suppress_count(part)
+
+
+def statistic_shown(base: object) -> bool:
+    """Whether a rate, median or percentile over ``base`` items may be shown."""
+    value = _as_count(base)
+    return value is not None and value >= MIN_BASE
+
+
+def withheld_reason(base: object) -> str:
+    """Why a percentage over a shown base is withheld, in the report's words."""
+    return "withheld (fewer than 10)" if not statistic_shown(base) else "withheld (small count)"
+
+
+def counts_drawable(values: Iterable[object]) -> bool:
+    """Whether a figure of these counts may be drawn: none of them is 1-4."""
+    return not any(_is_small(v) for v in values)
+
+
+# --------------------------------------------------------------------------------------------
+# The registry of metrics (the ``metrics --json`` object, contract.md)
+# --------------------------------------------------------------------------------------------
+
+OWN_TOTAL = "own total"    # about the adviser: a total over everyone
+BREAKDOWN = "breakdown"    # split by a person's attributes (relationship, outcome) or per person
+
+KINDS = ("count", "rate", "interval", "statistic", "time", "outcomes", "label")
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One registered figure. ``kind`` says which rule applies:
+
+    - ``count``: 1-4 shown as ``"<5"``;
+    - ``rate`` / ``interval``: withheld when ``base`` is under 10 or ``numerator`` is 1-4;
+    - ``statistic``: a median or percentile, withheld when ``base`` is under 10;
+    - ``time``: the adviser's own time or age of the oldest wait, shown;
+    - ``outcomes``: a dict of counts that add up to ``base``, with secondary suppression;
+    - ``label``: not a figure (dates of the period, coverage flags), shown.
+    """
+
+    key: str                       # "section.name"
+    kind: str
+    label: str                     # in the domain's words
+    decimals: int = 0
+    base: str | None = None        # the count (same section) a rate or statistic rests on
+    numerator: str | None = None   # for a rate: the count it is the share of
+    scope: str = OWN_TOTAL
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown kind {self.kind!r} for {self.key}")
+        if self.scope not in (OWN_TOTAL, BREAKDOWN):
+            raise ValueError(f"unknown scope {self.scope!r} for {self.key}")
+
+
+def _registry(*metrics: Metric) -> dict[str, Metric]:
+    return {m.key: m for m in metrics}
+
+
+M = Metric
+METRICS: dict[str, Metric] = _registry(
+    M("period.from", "label", "first day of the period"),
+    M("period.to", "label", "last day of the period"),
+    M("coverage.data_to", "label", "the data reach this day"),
+    M("coverage.as_of", "label", "the newest export is dated"),
+    M("coverage.complete", "label", "the period is covered by the exports"),
+    # response load
+    M("load.inbound_messages", "count", "inbound messages from people"),
+    M("load.requests", "count", "requests for help that started"),
+    M("load.requests_opened_by_them", "count", "requests in conversations they opened"),
+    M("load.requests_in_your_threads", "count", "requests in conversations you opened"),
+    M("load.group_messages", "count", "messages in group conversations"),
+    M("load.answered_requests", "count", "requests answered"),
+    M("load.reply_rate", "rate", "reply rate", 4, base="requests",
+      numerator="answered_requests"),
+    M("load.first_reply_hours_median", "statistic", "median time to first reply (hours)", 2,
+      base="answered_requests"),
+    M("load.first_reply_hours_p90", "statistic", "90th percentile of time to first reply "
+      "(hours)", 2, base="answered_requests"),
+    M("load.first_reply_working_hours_median", "statistic", "median time to first reply in "
+      "working hours", 2, base="answered_requests"),
+    M("load.first_reply_working_hours_p90", "statistic", "90th percentile of time to first "
+      "reply in working hours", 2, base="answered_requests"),
+    M("load.answered_within_target", "count", "answered within your aim"),
+    M("load.due_requests", "count", "requests due for a reply"),
+    M("load.within_target_rate", "rate", "share answered within your aim", 4,
+      base="due_requests", numerator="answered_within_target"),
+    M("load.backlog", "count", "conversations waiting at the end"),
+    M("load.backlog_oldest_days", "time", "the oldest waiting (days)", 2),
+    M("load.waiting", "count", "conversations waiting at the end"),
+    M("load.waiting_oldest_days", "time", "the oldest waiting (days)", 2),
+    M("load.overdue", "count", "waiting longer than your aim"),
+    M("load.lapsed", "count", "waiting so long they lapsed"),
+    M("load.minutes_spent_estimate", "time", "estimated minutes spent replying", 1),
+    M("load.minutes_budget", "time", "minutes your policy plans", 1),
+    # introductions
+    M("introductions.requests", "count", "introduction requests"),
+    M("introductions.outcomes", "outcomes", "introduction outcomes", base="requests",
+      scope=BREAKDOWN),
+    # policy drift
+    M("policy.decisions", "count", "decisions the policy speaks to"),
+    M("policy.conforming", "count", "decisions following the policy"),
+    M("policy.conformance_rate", "rate", "share following the policy", 4, base="decisions",
+      numerator="conforming"),
+    M("policy.conformance_ci95", "interval", "Wilson 95 % interval of that share", 4,
+      base="decisions", numerator="conforming"),
+    M("policy.suggested", "count", "decisions resting on suggested labels"),
+)
+del M
+
+
+def metric(key: str) -> Metric | None:
+    """The registered metric ``section.name``, or None (then it is withheld from supervision)."""
+    return METRICS.get(key)
+
+
+def suppress_metrics(metrics: Mapping[str, Any],
+                     registry: Mapping[str, Metric] | None = None) -> dict[str, Any]:
+    """The ``metrics --json`` object as it may be shown to a supervisor (a new dict).
+
+    Every value is treated as its :data:`METRICS` entry says: counts of 1-4 become ``"<5"``;
+    ``reply_rate`` and ``conformance_rate`` (with its interval) become None when their base is
+    under 10 or their numerator is 1-4; reply-time medians and percentiles become None when
+    fewer than 10 requests were answered; the introduction outcomes get secondary suppression
+    against ``introductions.requests`` (the relation is taken over all outcomes, or over all
+    but ``unreviewed`` when that is the one that adds up). A key that is not registered is
+    withheld (None): deny by default.
+    """
+    registry = METRICS if registry is None else registry
+    out: dict[str, Any] = {}
+    for section, value in metrics.items():
+        if not isinstance(value, Mapping):
+            out[section] = None  # no registered metric is a bare value
+            continue
+        data = copy.deepcopy(dict(value))
+        out[section] = {key: _shown_value(registry.get(f"{section}.{key}"), key, data)
+                        for key in data}
+        if section == "introductions" or any(
+                m.kind == "outcomes" for k, m in registry.items() if k.startswith(section + ".")):
+            _secondary_outcomes(section, data, out[section], registry)
+    return out
+
+
+def _shown_value(entry: Metric | None, key: str, data: dict[str, Any]) -> Any:
+    value = data[key]
+    if entry is None:
+        return None
+    if entry.kind == "label" or entry.kind == "time":
+        return value
+    if entry.kind == "count":
+        if isinstance(value, bool) or not isinstance(value, int):
+            return None if _as_count(value) is None else suppress_count(value)
+        return suppress_count(value)
+    if entry.kind in ("rate", "interval"):
+        base = _as_count(data.get(entry.base)) if entry.base else None
+        num = data.get(entry.numerator) if entry.numerator else None
+        ok = base is not None and base >= MIN_BASE and not _is_small(num)
+        return value if ok else None
+    if entry.kind == "statistic":
+        return value if statistic_shown(data.get(entry.base)) else None
+    if entry.kind == "outcomes":
+        if not isinstance(value, Mapping):
+            return value if value is None else None
+        return {k: suppress_count(v) if _as_count(v) is not None else None
+                for k, v in value.items()}
+    return None
+
+
+def _secondary_outcomes(section: str, data: dict[str, Any], shown_section: dict[str, Any],
+                        registry: Mapping[str, Metric]) -> None:
+    """Secondary suppression of an ``outcomes`` breakdown against its total (in place)."""
+    for key, value in data.items():
+        entry = registry.get(f"{section}.{key}")
+        if entry is None or entry.kind != "outcomes" or not isinstance(value, Mapping):
+            continue
+        counts = {k: _as_count(v) or 0 for k, v in value.items()}
+        total = _as_count(data.get(entry.base)) if entry.base else None
+        values: dict[Any, int] = dict(counts)
+        relations: list[tuple[Any, list[Any]]] = []
+        if total is not None:
+            values["__total__"] = total
+            candidates = [list(counts), [k for k in counts if k != "unreviewed"]]
+            parts = next((c for c in candidates if sum(counts[k] for k in c) == total),
+                         candidates[0])
+            relations.append(("__total__", parts))
+        hidden = {k for k, v in values.items() if 1 <= v <= _SMALL_MAX}
+        extra = _secondary(values, relations, hidden)
+        shown = shown_section[key]
+        for k in value:
+            if k in extra:
+                shown[k] = SECONDARY
+        if "__total__" in extra and entry.base in shown_section:
+            shown_section[entry.base] = SECONDARY

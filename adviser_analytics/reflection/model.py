@@ -1,0 +1,328 @@
+"""The data of a report: read once from the workspace, computed once from ``metrics/``.
+
+:class:`ReportModel` holds one period's frames and everything the sections share (the
+metrics object, request episodes, decisions, the p-chart, the decision-mix shifts, load of
+earlier periods), each computed once per report. It knows no audience: the audience views
+(:mod:`.views`) decide what of it may be shown.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import functools
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .. import privacy
+from ..periods import Period, parse_date, split
+from ..store.pseudonyms import ensure_pseudonyms
+from .render import missing
+
+__all__ = ["ReportModel", "Data", "load_data", "resolve_workspace", "ensure_pseudonyms",
+           "all_person_keys", "target_key", "previous_periods", "period_title", "add_months"]
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent.parent / "notebooks"
+#: how many earlier periods the comparison shows
+EARLIER = 5
+#: how many periods the p-chart spans (months, or weeks for periods of a week or less)
+SERIES = 12
+
+
+# ------------------------------------------------------------------------------------------
+# workspace access
+
+
+def resolve_workspace(workspace: str | Path) -> Path:
+    """The workspace folder: as given (relative to the current folder), else relative to the
+    project's ``notebooks/`` folder (the notebooks' defaults are written relative to it)."""
+    from ..store import DB_NAME
+
+    path = Path(workspace).expanduser()
+    if (path / DB_NAME).is_file() or path.is_absolute():
+        return path
+    beside = NOTEBOOKS / path
+    if (beside / DB_NAME).is_file():
+        return beside.resolve()
+    return path
+
+
+def all_person_keys(people: pd.DataFrame, introductions: pd.DataFrame,
+                    messages: pd.DataFrame | None = None) -> set[str]:
+    """Everybody a report may mention: people, introduction targets (by key or name)."""
+    keys = set(people["person_key"].dropna().astype(str)) if len(people) else set()
+    if introductions is not None and len(introductions):
+        keys |= {target_key(k, n) for k, n in zip(introductions["target_key"],
+                                                 introductions["target_name"], strict=True)}
+    if messages is not None and len(messages) and "counterpart_key" in messages:
+        keys |= set(messages["counterpart_key"].dropna().astype(str))
+    keys.discard("")
+    return keys
+
+
+def target_key(key: object, name: object) -> str:
+    """An introduction target's person key (``name:...`` when matched to nobody)."""
+    from ..people import name_key
+
+    if isinstance(key, str) and key:
+        return key
+    return "name:" + (name_key(name) or "?")
+
+
+@dataclass
+class Data:
+    messages: pd.DataFrame
+    invitations: pd.DataFrame
+    labels: pd.DataFrame
+    introductions: pd.DataFrame
+    people: pd.DataFrame
+    policy: object
+    owner_key: str | None
+    owner_name: str | None
+    status: dict
+    snapshots: pd.DataFrame
+    codes: dict[str, str]
+
+
+def load_data(path: Path, pseudonyms: bool) -> Data:
+    """Everything a report or the explorer reads from the workspace, in one go."""
+    from ..store import Workspace
+
+    with Workspace.open(path) as ws:
+        # who, when, which conversation, which way; no names, addresses or text
+        messages = ws.messages(columns=(*ws.METRIC_COLUMNS, "conversation_title"))
+        introductions = ws.introductions()
+        people = ws.people()
+        codes = ensure_pseudonyms(ws, all_person_keys(people, introductions, messages)) \
+            if pseudonyms else {}
+        return Data(messages=messages, invitations=ws.invitations(), labels=ws.labels(),
+                    introductions=introductions, people=people, policy=ws.policy(),
+                    owner_key=ws.owner.key, owner_name=ws.owner.name, status=ws.status(),
+                    snapshots=ws.snapshots(), codes=codes)
+
+
+# ------------------------------------------------------------------------------------------
+# periods
+
+
+def previous_periods(period: Period, count: int) -> list[Period]:
+    """The ``count`` periods before ``period`` with its shape, oldest first: whole calendar
+    months step back by months, anything else by its length in days."""
+    start, end = period.start, period.end
+    months = _whole_months(start, end)
+    out = []
+    for i in range(1, count + 1):
+        if months:
+            first = add_months(start, -months * i)
+            last = add_months(start, -months * (i - 1)) - dt.timedelta(days=1)
+            name = first.strftime("%Y-%m") if months == 1 else None
+        else:
+            first = start - dt.timedelta(days=period.days * i)
+            last = end - dt.timedelta(days=period.days * i)
+            name = None
+        out.append(Period(first, last, name))
+    return out[::-1]
+
+
+def _whole_months(start: dt.date, end: dt.date) -> int:
+    if start.day != 1 or end.day != calendar.monthrange(end.year, end.month)[1]:
+        return 0
+    return (end.year - start.year) * 12 + end.month - start.month + 1
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def period_title(period: Period) -> str:
+    """"October 2025" for a calendar month, else "1 Oct 2025 to 12 Nov 2025"."""
+    months = _whole_months(period.start, period.end)
+    if months == 1:
+        return period.start.strftime("%B %Y")
+
+    def fmt(day: dt.date) -> str:
+        return f"{day.day} {day.strftime('%b %Y')}"
+
+    if period.start == period.end:
+        return fmt(period.start)
+    return f"{fmt(period.start)} to {fmt(period.end)}"
+
+
+# ------------------------------------------------------------------------------------------
+# the model of one report
+
+
+class ReportModel:
+    """One period of a workspace: the frames and everything computed from them, once."""
+
+    def __init__(self, data: Data, period: Period):
+        from ..metrics import compute_metrics
+        from ..metrics.drift import relationships
+        from ..metrics.episodes import requests
+
+        self.data = data
+        self.period = period
+        self.policy = data.policy
+        self.episodes = requests(data.messages)
+        self.metrics = compute_metrics(data.messages, data.invitations, data.labels,
+                                       data.introductions, self.policy, period,
+                                       episodes=self.episodes)
+        self.relationship = relationships(data.labels)
+        names = data.people.set_index("person_key")["name"] if len(data.people) else pd.Series(
+            dtype="string")
+        self.names = {str(k): (None if missing(v) else str(v)) for k, v in names.items()}
+        self._loads: dict[Period, dict] = {}
+
+    def in_period(self, values: pd.Series, period: Period | None = None) -> pd.Series:
+        """Whether each timestamp lies in ``period`` (this report's by default)."""
+        from ..metrics.episodes import utc_ns
+
+        period = period or self.period
+        ts = utc_ns(values)
+        return (ts >= period.start_ts) & (ts < period.end_exclusive_ts)
+
+    @functools.cached_property
+    def decided_all(self) -> pd.DataFrame:
+        """Every labelled decision the policy speaks to (all dates)."""
+        from ..metrics.drift import decisions
+
+        d = self.data
+        return decisions(d.invitations, d.labels, self.episodes, self.policy)
+
+    @functools.cached_property
+    def decided(self) -> pd.DataFrame:
+        """The decisions of :attr:`decided_all` dated in this period."""
+        decided = self.decided_all
+        return decided.loc[self.in_period(decided["dated_at"]).to_numpy()]
+
+    def load_in(self, period: Period) -> dict:
+        """The response-load metrics of ``period`` (this one or an earlier one)."""
+        from ..metrics.load import load
+
+        if period not in self._loads:
+            self._loads[period] = load(self.data.messages, period, self.policy,
+                                       episodes=self.episodes)
+        return self._loads[period]
+
+    @functools.cached_property
+    def asked_often(self) -> pd.DataFrame:
+        """Contacts asked for more than 3 introductions in the 90 days to the period's end."""
+        from ..metrics.introductions import asked_often
+
+        return asked_often(self.data.introductions, self.period.end)
+
+    @functools.cached_property
+    def conformance_chart(self) -> pd.DataFrame | None:
+        """The p-chart of the series periods (``None`` without a policy or decisions)."""
+        from ..metrics.drift import conformance_series, p_chart
+
+        if self.policy is None:
+            return None
+        d = self.data
+        series = conformance_series(d.invitations, d.labels, self.episodes, self.policy,
+                                    self.series_periods())
+        return p_chart(series, pool=True) if series["decisions"].sum() else None
+
+    @functools.cached_property
+    def baseline(self) -> Period:
+        """The three periods before this one, as one window."""
+        base_periods = previous_periods(self.period, 3)
+        return Period(base_periods[0].start, base_periods[-1].end)
+
+    @functools.cached_property
+    def decision_mix_shifts(self) -> dict[str, dict]:
+        """Per kind (``invitation``, ``request``) with decisions in this period or the
+        baseline: this period's mix against the baseline's (``drift.decision_mix_shift``)."""
+        from ..metrics.drift import decision_mix_shift
+
+        decided = self.decided_all
+        cur = self.decided
+        old = decided.loc[self.in_period(decided["dated_at"], self.baseline).to_numpy()]
+        seed = int(self.period.start.strftime("%Y%m%d"))
+        shifts = {}
+        for kind in ("invitation", "request"):
+            c = cur.loc[cur["kind"] == kind, "value"].astype(str)
+            b = old.loc[old["kind"] == kind, "value"].astype(str)
+            if len(c) == 0 and len(b) == 0:
+                continue
+            method = "homogeneity" if len(b) < 5 * max(len(c), 1) else "baseline"
+            shifts[kind] = decision_mix_shift(list(c), list(b), n_resamples=4999, seed=seed,
+                                              method=method)
+        return shifts
+
+    def period_requests(self) -> pd.DataFrame:
+        """The request episodes that started in the period."""
+        eps = self.episodes
+        return eps.loc[self.in_period(eps["started_at"]).to_numpy()]
+
+    def relationships_of(self, keys: pd.Series) -> list[str]:
+        return [("unknown" if missing(k) else self.relationship.get(str(k), "unknown"))
+                for k in keys]
+
+    def decisions_in_period(self) -> pd.DataFrame:
+        """Every labelled decision dated in the period: invitation decisions (incoming
+        invitations, by ``sent_at``) and request handlings (by the episode's start)."""
+        d = self.data
+        labels = d.labels
+        rows = []
+        if len(labels):
+            lab = labels.loc[labels["kind"] == "decision", ["subject", "value", "source"]]
+            inv = d.invitations.loc[d.invitations["direction"] == "incoming",
+                                    ["invitation_id", "person_key", "sent_at"]].copy()
+            inv["subject"] = inv["invitation_id"].astype("int64").astype(str)
+            joined = lab.merge(inv, on="subject")
+            joined = joined.loc[self.in_period(joined["sent_at"]).to_numpy()]
+            rows.append(pd.DataFrame({"kind": "invitation", "person_key": joined["person_key"],
+                                      "value": joined["value"], "source": joined["source"]}))
+            lab = labels.loc[labels["kind"] == "handling", ["subject", "value", "source"]]
+            eps = self.period_requests()[["request_key", "counterpart_key"]].rename(
+                columns={"request_key": "subject", "counterpart_key": "person_key"})
+            joined = lab.merge(eps.astype({"subject": str}), on="subject")
+            rows.append(pd.DataFrame({"kind": "request", "person_key": joined["person_key"],
+                                      "value": joined["value"], "source": joined["source"]}))
+        rows = [r for r in rows if len(r)]
+        if not rows:
+            return pd.DataFrame(columns=["kind", "person_key", "value", "source", "relationship"])
+        out = pd.concat(rows, ignore_index=True)
+        out["relationship"] = self.relationships_of(out["person_key"])
+        return out
+
+    def versions_in(self, period: Period) -> list:
+        """The policy versions in force at some time in ``period``."""
+        if self.policy is None:
+            return []
+        out = []
+        first = self.policy.version_on(period.start)
+        if first is not None:
+            out.append(first)
+        out += [v for v in self.policy.versions
+                if period.start < v.effective_from <= period.end]
+        return out
+
+    def version_value(self, name: str):
+        """A capacity setting of the version in force at the period's end (or None)."""
+        if self.policy is None:
+            return None
+        version = self.policy.capacity_version(self.period.end)
+        return getattr(version, name, None)
+
+    def context_start(self, weeks: int = 4) -> dt.date:
+        start = self.period.start
+        earliest = self.period.end - dt.timedelta(days=7 * weeks - 1)
+        return min(start, earliest)
+
+    def series_periods(self) -> list[Period]:
+        every = "week" if self.period.days <= 7 else "month"
+        if every == "week":
+            start = self.period.end - dt.timedelta(weeks=SERIES) + dt.timedelta(days=1)
+        else:
+            start = add_months(self.period.end.replace(day=1), -(SERIES - 1))
+        first = self.data.status.get("first_date")
+        if first:
+            start = max(start, parse_date(first))
+            start = start.replace(day=1) if every == "month" else start
+        return split(start, self.period.end, every)

@@ -1,0 +1,243 @@
+"""The reflective prompts: every sentence of a report that reads the data back to the adviser
+("Worth discussing: ..."), never a verdict or a rating.
+
+:func:`prompt_for` words a result of ``metrics/`` (conformance, a p-chart, a decision-mix
+shift, the load and introduction figures); it was ``metrics.drift.prompt_for``. The functions
+below it write the report's own prompts through an audience view (:mod:`.views`), so that the
+same sentence serves both audiences with each one's counts, percentages and people.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["prompt_for", "NOISE_FLOOR", "conformance_text", "p_chart_text", "worth_discussing",
+           "NOTHING_STANDS_OUT", "about_items"]
+
+#: what the noise floor of the decision mix is (domain.md, Policy drift)
+NOISE_FLOOR = ("The Jensen-Shannon distance is shown beside its noise floor: the 95th "
+               "percentile of the distances chance alone produces at this sample size, so "
+               "chance exceeds it only 5 times in 100. Fixed thresholds are not used: at a few "
+               "dozen decisions they would raise false alarms.")
+
+NOTHING_STANDS_OUT = ("Nothing in the data stands out this period. Worth discussing: what does "
+                      "the data not show about how the work felt and what it achieved?")
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.0f} %"
+
+
+def prompt_for(result, *, quote_counts: bool = True) -> str:
+    """A reflective prompt for a result of metrics/: "Worth discussing: ..." or a
+    neutral description; never a verdict or a rating. ``quote_counts=False`` leaves the
+    numbers of decisions out (for the supervision audience)."""
+    if isinstance(result, pd.DataFrame) and "signal" in result:
+        judged = result.loc[~result["too_small"]]
+        small = int(result["too_small"].sum())
+        parts = []
+        for row in result.loc[result["signal"]].itertuples(index=False):
+            side = "below" if row.p < row.p_bar else "above"
+            if quote_counts:
+                parts.append(f"{row.period} ({_pct(row.p)} of {int(row.decisions)} decisions, "
+                             f"{side} the usual range)")
+            else:
+                parts.append(f"{row.period} ({side} the usual range)")
+        tail = (f" {small} period{'s were' if small != 1 else ' was'} too small to judge "
+                f"and {'are' if small != 1 else 'is'} not read either way.") if small else ""
+        if parts:
+            return ("Worth discussing: in " + "; ".join(parts) + " practice and the policy in "
+                    "force were further apart or closer than chance alone would usually "
+                    "explain. What was different then?" + tail)
+        if len(judged) == 0:
+            return ("No period had enough decisions to judge on its own; the series is "
+                    "shown for description only." + tail)
+        return ("Conformance moved within the range chance alone would produce in every "
+                "period large enough to judge." + tail)
+    if not isinstance(result, Mapping):
+        raise TypeError(f"no prompt for {type(result).__name__}")
+    if "conformance_rate" in result:
+        n, k, rate = result["decisions"], result["conforming"], result["conformance_rate"]
+        if not n:
+            return ("No labelled decisions in this period that the policy had an expectation "
+                    "for. Worth discussing: is this period one to label, or is the policy "
+                    "silent on the relationships met?")
+        lo, hi = result["conformance_ci95"]
+        text = (f"{k} of {n} decisions ({_pct(rate)}) matched what the policy in force "
+                f"expected; with this many decisions the rate could plausibly be anywhere from "
+                f"{_pct(lo)} to {_pct(hi)}.")
+        if result.get("suggested"):
+            text += (f" {result['suggested']} of them rest on suggested labels not yet "
+                     "reviewed.")
+        if k < n:
+            text += (" Worth discussing: in the cases that differed, was the policy or the "
+                     "situation the better guide?")
+        return text
+    if "js_distance" in result:
+        if result["p_value"] is None:
+            return "Not enough decisions in one of the two windows to compare their mix."
+        js, floor, p = result["js_distance"], result["js_noise_floor"], result["p_value"]
+        p_text = "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+        size = f" for {result['n_current']} decisions" if quote_counts else ""
+        if p < 0.05 and js > floor:
+            return (f"Worth discussing: the mix of decisions differs from the baseline more "
+                    f"than chance at this size would usually produce ({p_text}; "
+                    f"Jensen-Shannon distance {js:.2f} against a noise floor of {floor:.2f}"
+                    f"{size}). What changed in the requests, or in how you meet them?")
+        return (f"The mix of decisions is within what chance would produce at this size "
+                f"({p_text}; Jensen-Shannon distance {js:.2f}, noise floor {floor:.2f}"
+                f"{size}). Worth discussing only if it matches something you noticed yourself.")
+    if "reply_rate" in result:
+        if not result["requests"]:
+            return "No requests started in this period."
+        text = (f"{result['answered_requests']} of {result['requests']} requests had a reply "
+                f"({_pct(result['reply_rate'])}).")
+        if result.get("backlog"):
+            text += (f" {result['backlog']} conversation{'s' if result['backlog'] != 1 else ''}"
+                     f" ended the period waiting, the oldest for "
+                     f"{result['backlog_oldest_days']:.0f} days.")
+        spent, budget = result.get("minutes_spent_estimate"), result.get("minutes_budget")
+        if spent is not None and budget:
+            text += (f" Estimated time replying: {spent:.0f} minutes against {budget:.0f} "
+                     f"planned.")
+        return text + (" Worth discussing: which requests could be met by referring to an "
+                       "existing service, and which needed you?")
+    if "outcomes" in result:
+        if not result["requests"]:
+            return "No introduction requests in this period."
+        unrev = result["outcomes"].get("unreviewed", 0)
+        text = f"{result['requests']} introduction request{'s' if result['requests'] != 1 else ''}."
+        if unrev:
+            text += f" {unrev} not yet reviewed."
+        return text + (" Worth discussing: which contacts do you want to protect, and which "
+                       "introductions were worth making?")
+    raise TypeError("no prompt for this result")
+
+
+# ---------------------------------------------------------------------------------------
+# the report's prompts, through an audience view
+
+
+def conformance_text(pol: Mapping, ci, view) -> str:
+    """How often decisions matched the policy in force, with its Wilson interval (``ci``: as
+    this audience may see it, or None)."""
+    n, k = pol["decisions"], pol["conforming"]
+    rate = view.pct(k, n)
+    if rate and ci:
+        text = (f"{view.part(k, n)} of {view.n(n)} decisions ({rate}) matched what the policy "
+                f"in force expected; with this many decisions the rate could plausibly be "
+                f"anywhere from {100 * ci[0]:.0f}% to {100 * ci[1]:.0f}% (Wilson 95 % "
+                "interval).")
+    else:
+        text = (f"{view.n(n)} decisions the policy speaks to; the share following it is "
+                "withheld at this size in the supervision version.")
+    if pol.get("suggested"):
+        text += f" {view.n(pol['suggested'])} of them rest on suggested labels not yet reviewed."
+    if k < n:
+        text += (" Worth discussing: in the cases that differed, was the policy or the "
+                 "situation the better guide?")
+    return text
+
+
+def p_chart_text(chart: pd.DataFrame, view) -> str:
+    """The words under the p-chart (``chart`` as this audience may see it)."""
+    text = prompt_for(chart, quote_counts=view.quotes_counts)
+    if not view.names_people:
+        text += " Periods with fewer than 10 decisions are not plotted in this version."
+    pooled = int((chart["pooled"] > 1).sum()) if "pooled" in chart else 0
+    if pooled:
+        text += (f" {pooled} {'point pools' if pooled == 1 else 'points pool'} neighbouring "
+                 "periods that were too small on their own.")
+    return text
+
+
+def worth_discussing(model, view) -> list[str]:
+    """Prompts drawn from this period's data for reflection and supervision."""
+    from .model import previous_periods
+
+    m = model.metrics
+    load, pol, intro = m["load"], m["policy"], m["introductions"]
+    out = []
+    if load["backlog"]:
+        out.append(f"Worth discussing: {view.counted(load['backlog'], 'conversation')} "
+                   "ended the period waiting"
+                   + (f", the oldest for {load['backlog_oldest_days']:.0f} days"
+                      if load.get("backlog_oldest_days") is not None else "")
+                   + ". Is there an honest reply or a referral to a service that would "
+                   "close them, or are they waiting for a reason?")
+    spent, budget = load.get("minutes_spent_estimate"), load.get("minutes_budget")
+    if spent is not None and budget and spent > budget:
+        out.append(f"Worth discussing: the estimated time replying ({spent:.0f} minutes) "
+                   f"went beyond the {budget:.0f} minutes you planned. What would being "
+                   "available without being overwhelmed look like next period?")
+    before = [model.load_in(p)["requests"] for p in previous_periods(model.period, 3)]
+    typical = float(np.median(before)) if before else 0
+    if load["requests"] >= 10 and typical >= 5 and load["requests"] >= 1.5 * typical:
+        out.append(f"Worth discussing: more requests than usual ({view.n(load['requests'])}, "
+                   f"against about {view.n(int(round(typical)))} in each of the three "
+                   "periods before). What brought them: a time of year, an event, new "
+                   "connections?")
+    elif typical >= 10 and load["requests"] <= 0.5 * typical:
+        out.append("Worth discussing: fewer requests than in the three periods before. "
+                   "Did something change in how people reach you?")
+    if intro["outcomes"].get("unreviewed"):
+        unreviewed = intro["outcomes"]["unreviewed"]
+        out.append(f"{view.counted(unreviewed, 'introduction request')} of the period "
+                   f"{'is' if view.n(unreviewed) == '1' else 'are'} not reviewed yet; "
+                   "recording their outcome shows what being a connector led to.")
+    often = model.asked_often
+    if len(often):
+        names = ", ".join(view.target(r) for r in often.head(3).itertuples())
+        out.append(f"Worth discussing: {view.counted(len(often), 'contact')} ({names}) "
+                   f"{'was' if view.n(len(often)) == '1' else 'were'} asked for more than 3 "
+                   "introductions in 90 days. How do you stay a connector while protecting "
+                   "your contacts' goodwill?")
+    n, k = pol["decisions"], pol["conforming"]
+    if n and k < n:
+        out.append(f"Worth discussing: {view.part(n - k, n)} of {view.n(n)} decisions differed "
+                   "from the policy in force. In those cases, was the policy or the "
+                   "situation the better guide, and does the policy say what you now "
+                   "believe?")
+    if pol.get("suggested"):
+        out.append(f"{view.n(pol['suggested'])} of the period's decisions rest on suggested "
+                   "labels not yet reviewed.")
+    if model.policy is not None:
+        chart = model.conformance_chart
+        if chart is not None:
+            last = chart.iloc[-1]
+            if bool(last["signal"]) and view.statistic_ok(last["decisions"]):
+                side = "lower" if last["p"] < last["p_bar"] else "higher"
+                out.append(f"Worth discussing: conformance in the latest period was {side} "
+                           "than chance alone would usually explain against the months "
+                           "before. What was different?")
+        for kind, word in (("invitation", "invitations"), ("request", "requests")):
+            r = model.decision_mix_shifts.get(kind)
+            if r is not None and sum(r["current"].values()) and sum(r["baseline"].values()):
+                if r["p_value"] is not None and r["p_value"] < 0.05 \
+                        and r["js_distance"] > r["js_noise_floor"]:
+                    out.append(f"Worth discussing: how you met {word} shifted against the "
+                               "three periods before, beyond the noise floor for this "
+                               "sample size. Is that a change you chose?")
+    return out
+
+
+def about_items(view) -> list[str]:
+    """How the numbers were made, in the report's words."""
+    items = [
+        "A request is a run of consecutive messages from one person in a conversation; it "
+        "is answered by your next message there. Only person-to-person messages count: "
+        "drafts, sponsored mail, system notices and the spam folder are left out.",
+        "Decisions are your labels on incoming invitations and requests (inferred from the "
+        "data, suggested by rules, or confirmed by you), compared with the policy version "
+        "in force on their date.",
+        "Intervals are Wilson 95 % intervals; the p-chart uses exact binomial limits and "
+        "never flags a period too small to judge.",
+    ]
+    if not view.names_people:
+        items.append("Supervision version: pseudonyms are stable codes kept in your "
+                     "workspace; counts of 1-4 show as <5 (and ≥5 where a second cell is "
+                     "hidden so the first cannot be worked out).")
+    return items

@@ -1,0 +1,258 @@
+"""The audience views: how counts, parts, percentages, statistics, people, times, tables and
+figures are shown to each audience. One implementation each for ``self`` (:class:`SelfView`)
+and one for ``supervision`` (:class:`SupervisionView`); the sections call the view and hold
+no audience branch of their own. The supervision view holds no rule either: it applies those
+of :mod:`adviser_analytics.privacy.suppression`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import privacy
+from .render import missing
+
+__all__ = ["AUDIENCES", "View", "SelfView", "SupervisionView", "view_for"]
+
+AUDIENCES = ("self", "supervision")
+
+
+class View:
+    """What both audiences share; subclasses give each rule its one implementation."""
+
+    audience = ""
+    #: the version shows people's names, the adviser's name and per-person decisions
+    names_people = True
+    #: the version shows small-cell detail: distributions, the weekday-by-hour pattern,
+    #: per-person answered counts
+    detail = True
+    #: numbers of decisions are quoted in the drift prompts
+    quotes_counts = True
+    #: what a percentage that cannot be given reads as in the reports index
+    no_percent = "–"
+
+    def __init__(self, relationship: Mapping[str, str] | None = None,
+                 names: Mapping[str, str | None] | None = None,
+                 codes: Mapping[str, str] | None = None):
+        self.relationship = dict(relationship or {})
+        self.names = dict(names or {})
+        self.codes = dict(codes or {})
+
+    # ---------------------------------------------------------------- shared wording
+    def counted(self, value: object, one: str, many: str | None = None) -> str:
+        """``3 requests``, ``1 request``: a count as :meth:`n` shows it, with its noun (plural
+        when the count is withheld: ``<5 requests``)."""
+        shown = self.n(value)
+        return f"{shown} {one if shown == '1' else (many or one + 's')}"
+
+    def pct_text(self, numerator: object, base: object) -> str:
+        """A percentage, or why it is not given."""
+        shown = self.pct(numerator, base)
+        return shown if shown is not None else self.pct_missing(base)
+
+    def hours(self, value: object, base: object) -> str:
+        """A time in hours (or days from 48 hours), a statistic over ``base`` answered
+        requests."""
+        if missing(value):
+            return "–"
+        if not self.statistic_ok(base):
+            return "withheld (fewer than 10 answered)"
+        value = float(value)  # type: ignore[arg-type]
+        if value < 48:
+            return f"{value:.1f} hours"
+        return f"{value / 24:.1f} days"
+
+    def relationship_of(self, key: object) -> str:
+        return self.relationship.get(str(key), "unknown")
+
+    def target(self, row) -> str:
+        """An introduction target (a row of ``asked_often``) as this audience may see them."""
+        from .model import target_key
+
+        return self.person(target_key(row.target_key, row.target_name))
+
+    # ---------------------------------------------------------------- per audience
+    def n(self, value: object) -> str:
+        raise NotImplementedError
+
+    def part(self, part: object, total: object) -> str:
+        raise NotImplementedError
+
+    def pct(self, numerator: object, base: object) -> str | None:
+        raise NotImplementedError
+
+    def pct_missing(self, base: object) -> str:
+        raise NotImplementedError
+
+    def statistic_ok(self, base: object) -> bool:
+        raise NotImplementedError
+
+    def person(self, key: object) -> str:
+        raise NotImplementedError
+
+    def metrics(self, metrics: Mapping[str, Any]) -> dict:
+        raise NotImplementedError
+
+    def count_table(self, frame: pd.DataFrame, counts: list[str],
+                    total_column: str | None = None, row_total: bool = True) -> pd.DataFrame:
+        raise NotImplementedError
+
+    def figure_ok(self, values: Iterable[object]) -> bool:
+        raise NotImplementedError
+
+    def chart(self, chart: pd.DataFrame) -> pd.DataFrame:
+        raise NotImplementedError
+
+
+def _is_text(*values: object) -> bool:
+    return any(isinstance(v, str) for v in values)
+
+
+class SelfView(View):
+    """The adviser's own version: every number, names shown (escaped), on this computer."""
+
+    audience = "self"
+
+    def n(self, value: object) -> str:
+        if missing(value):
+            return "–"
+        return str(int(value)) if not isinstance(value, str) else value  # type: ignore[call-overload]
+
+    def part(self, part: object, total: object) -> str:
+        return self.n(part)
+
+    def pct(self, numerator: object, base: object) -> str | None:
+        if missing(numerator) or missing(base) or _is_text(numerator, base) or not base:
+            return None
+        return f"{100.0 * float(numerator) / float(base):.0f}%"  # type: ignore[arg-type]
+
+    def pct_missing(self, base: object) -> str:
+        return "–"
+
+    def statistic_ok(self, base: object) -> bool:
+        return True
+
+    def person(self, key: object) -> str:
+        key = "" if missing(key) else str(key)
+        name = self.names.get(key)
+        if name:
+            return name
+        if key.startswith("name:"):
+            return key[5:]
+        return "someone without a name in the data"
+
+    def target(self, row) -> str:
+        # a target matched to nobody shows the name as it was written
+        from .model import target_key
+
+        key = target_key(row.target_key, row.target_name)
+        if key.startswith("name:") and not self.names.get(key) \
+                and isinstance(row.target_name, str):
+            return row.target_name
+        return self.person(key)
+
+    def metrics(self, metrics: Mapping[str, Any]) -> dict:
+        return dict(metrics)
+
+    def count_table(self, frame: pd.DataFrame, counts: list[str],
+                    total_column: str | None = None, row_total: bool = True,
+                    total_label: str = "Total") -> pd.DataFrame:
+        """The table with its totals (a total column, a row of column totals), as ints."""
+        out = frame.copy()
+        for c in counts:
+            out[c] = out[c].fillna(0).astype(int)
+        if total_column is not None and total_column not in counts:
+            if total_column in out.columns:
+                total = out.pop(total_column)
+                out[total_column] = total.astype(int)
+            else:
+                out[total_column] = out[counts].sum(axis=1).astype(int)
+        if row_total:
+            other = [c for c in out.columns if c not in counts and c != total_column]
+            last: dict[str, Any] = {c: "" for c in other}
+            if other:
+                last[other[0]] = total_label
+            for c in [*counts, *([total_column] if total_column else [])]:
+                last[c] = int(out[c].sum())
+            out = pd.concat([out, pd.DataFrame([last], columns=out.columns)], ignore_index=True)
+        return out
+
+    def figure_ok(self, values: Iterable[object]) -> bool:
+        return True
+
+    def chart(self, chart: pd.DataFrame) -> pd.DataFrame:
+        return chart.copy()
+
+
+class SupervisionView(View):
+    """The supervision version: pseudonyms, the suppression rules of ``privacy``."""
+
+    audience = "supervision"
+    names_people = False
+    detail = False
+    quotes_counts = False
+    no_percent = "withheld"
+
+    def n(self, value: object) -> str:
+        if missing(value):
+            return "–"
+        return str(privacy.suppress_count(value) if not isinstance(value, str) else value)
+
+    def part(self, part: object, total: object) -> str:
+        if missing(part) or missing(total) or _is_text(part, total):
+            return self.n(part)
+        return str(privacy.suppress_part(part, total))
+
+    def pct(self, numerator: object, base: object) -> str | None:
+        if missing(numerator) or missing(base) or _is_text(numerator, base) or not base:
+            return None
+        return privacy.supervision_percent(numerator, base)
+
+    def pct_missing(self, base: object) -> str:
+        if not missing(base) and not isinstance(base, str) and base:
+            return privacy.withheld_reason(base)
+        return "–"
+
+    def statistic_ok(self, base: object) -> bool:
+        return privacy.statistic_shown(base)
+
+    def person(self, key: object) -> str:
+        key = "" if missing(key) else str(key)
+        code = self.codes.get(key)
+        if code is None:
+            return "a person"
+        return privacy.pseudonym(self.relationship.get(key), code)
+
+    def metrics(self, metrics: Mapping[str, Any]) -> dict:
+        return privacy.suppress_metrics(metrics)
+
+    def count_table(self, frame: pd.DataFrame, counts: list[str],
+                    total_column: str | None = None, row_total: bool = True) -> pd.DataFrame:
+        return privacy.suppress_table(frame, counts, total_column=total_column,
+                                      row_total=row_total)
+
+    def figure_ok(self, values: Iterable[object]) -> bool:
+        return privacy.counts_drawable(values)
+
+    def chart(self, chart: pd.DataFrame) -> pd.DataFrame:
+        """The p-chart without the periods too small to show a rate for."""
+        chart = chart.copy()
+        small = ~chart["decisions"].map(privacy.statistic_shown).astype(bool)
+        chart.loc[small, "p"] = np.nan
+        chart.loc[small, "too_small"] = True
+        chart.loc[small, "signal"] = False
+        return chart
+
+
+def view_for(audience: str, relationship: Mapping[str, str] | None = None,
+             names: Mapping[str, str | None] | None = None,
+             codes: Mapping[str, str] | None = None) -> View:
+    """The view of ``audience`` (``self`` or ``supervision``)."""
+    if audience not in AUDIENCES:
+        raise ValueError(f"audience {audience!r} is not one of: {', '.join(AUDIENCES)}")
+    cls = SelfView if audience == "self" else SupervisionView
+    return cls(relationship, names, codes)

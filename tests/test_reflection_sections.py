@@ -1,0 +1,174 @@
+"""The reflection package's rooms: the registry of sections against the notebook, the
+audience views (one implementation each) and the templates."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+import nbformat
+import numpy as np
+import pandas as pd
+import pytest
+
+from adviser_analytics import reflection
+from adviser_analytics.reflection import render
+from adviser_analytics.reflection.sections import SECTIONS, STAGES
+from adviser_analytics.reflection.views import SelfView, SupervisionView, view_for
+
+ROOT = Path(__file__).resolve().parent.parent
+REPORT = ROOT / "notebooks" / "reflection_report.ipynb"
+PACKAGE = ROOT / "adviser_analytics" / "reflection"
+
+
+def _report_calls(path: Path) -> list[str]:
+    """The ``report.<name>()`` calls of the notebook's code cells, in order."""
+    nb = nbformat.read(path, as_version=4)
+    calls = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        for node in ast.walk(ast.parse(cell.source)):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                    and isinstance(node.func.value, ast.Name) and node.func.value.id == "report":
+                calls.append(node.func.attr)
+    return calls
+
+
+def test_every_registered_section_is_a_notebook_cell_and_back():
+    calls = _report_calls(REPORT)
+    assert calls, "the notebook calls no section"
+    assert set(calls) == set(SECTIONS), (set(calls) ^ set(SECTIONS))
+    # each once, in the registry's order (the order of the reflective cycle)
+    assert calls == list(SECTIONS)
+
+
+def test_registry_gives_the_report_its_methods():
+    for name, entry in SECTIONS.items():
+        assert entry.stage in STAGES
+        method = getattr(reflection.ReflectionReport, name)
+        assert method.__doc__ == entry.build.__doc__ and entry.doc
+    assert [s.stage for s in SECTIONS.values()] == sorted(
+        (s.stage for s in SECTIONS.values()), key=STAGES.index)
+
+
+def test_no_audience_branch_outside_the_views():
+    # the sections, prompts, model and rendering ask the view, never which audience it is
+    for module in ("sections.py", "prompts.py", "model.py", "render.py", "explore.py"):
+        tree = ast.parse((PACKAGE / module).read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute):
+                assert node.attr not in ("supervision", "audience") or module == "sections.py" \
+                    and node.attr == "audience", (module, node.lineno)
+            if isinstance(node, ast.Compare):
+                consts = [c.value for c in ast.walk(node) if isinstance(c, ast.Constant)]
+                assert "supervision" not in consts and "self" not in consts, (module, node.lineno)
+
+
+# ------------------------------------------------------------------------------ views
+
+def test_counts_parts_and_percentages_per_audience():
+    own, sup = SelfView(), SupervisionView()
+    assert (own.n(3), sup.n(3)) == ("3", "<5")
+    assert (own.n(0), sup.n(0)) == ("0", "0")
+    assert (own.n(None), sup.n(np.nan)) == ("–", "–")
+    # 12 answered of 15: the 3 unanswered would follow by subtraction
+    assert (own.part(12, 15), sup.part(12, 15)) == ("12", "≥5")
+    assert sup.part(10, 15) == "10"
+    # 12 / 15 = 80 %; withheld for supervision (rest 3); 6 / 9: base under 10
+    assert (own.pct(12, 15), sup.pct(12, 15)) == ("80%", None)
+    assert (own.pct(6, 9), sup.pct(6, 9)) == ("67%", None)
+    assert sup.pct(10, 20) == "50%" and own.pct(1, 0) is None
+    assert sup.pct_text(6, 9) == "withheld (fewer than 10)"
+    assert sup.pct_text(3, 20) == "withheld (small count)"
+    assert own.pct_text(0, 0) == "–"
+    assert (own.counted(1, "request"), sup.counted(2, "request")) == ("1 request",
+                                                                       "<5 requests")
+
+
+def test_times_and_statistics_per_audience():
+    own, sup = SelfView(), SupervisionView()
+    assert own.hours(5, 3) == "5.0 hours" and own.hours(47.96, 3) == "48.0 hours"
+    assert own.hours(72, 3) == "3.0 days"      # 48 hours and more in days
+    assert sup.hours(72, 9) == "withheld (fewer than 10 answered)"
+    assert sup.hours(72, 10) == "3.0 days"
+    assert own.hours(None, 20) == "–"
+    assert own.statistic_ok(1) and not sup.statistic_ok(9) and sup.statistic_ok(10)
+
+
+def test_people_per_audience():
+    names = {"https://www.linkedin.com/in/ada": "Ada Lovelace"}
+    rel = {"https://www.linkedin.com/in/ada": "client"}
+    codes = {"https://www.linkedin.com/in/ada": "3f9a"}
+    own = view_for("self", rel, names, codes)
+    sup = view_for("supervision", rel, names, codes)
+    assert own.person("https://www.linkedin.com/in/ada") == "Ada Lovelace"
+    assert sup.person("https://www.linkedin.com/in/ada") == "client-3f9a"
+    assert own.person("name:grace hill") == "grace hill"
+    assert sup.person("name:grace hill") == "a person"
+    row = SimpleNamespace(target_key=None, target_name="Grace Hill")
+    assert own.target(row) == "Grace Hill" and sup.target(row) == "a person"
+    with pytest.raises(ValueError):
+        view_for("everyone")
+
+
+def test_count_tables_per_audience():
+    frame = pd.DataFrame({"relationship": ["client", "colleague"], "answered": [7, 3],
+                          "no reply yet": [5, 6]})
+    own = SelfView().count_table(frame, ["answered", "no reply yet"], total_column="requests")
+    assert own.to_dict("records") == [
+        {"relationship": "client", "answered": 7, "no reply yet": 5, "requests": 12},
+        {"relationship": "colleague", "answered": 3, "no reply yet": 6, "requests": 9},
+        {"relationship": "Total", "answered": 10, "no reply yet": 11, "requests": 21}]
+    sup = SupervisionView().count_table(frame, ["answered", "no reply yet"],
+                                        total_column="requests")
+    # 3 is hidden; its row (colleague: 3 + 6 = 9) and column (7 + 3 = 10) each need a
+    # second hidden cell: 6 (smallest visible part of the row) and 7 (of the column), and
+    # then row "client" (7 + 5 = 12) needs 5 too
+    assert list(sup["answered"]) == ["≥5", "<5", "10"]
+    assert list(sup["no reply yet"]) == ["≥5", "≥5", "11"]
+    assert list(sup["requests"]) == ["12", "9", "21"]
+
+
+def test_figures_and_charts_per_audience():
+    own, sup = SelfView(), SupervisionView()
+    assert own.figure_ok([1, 2]) and not sup.figure_ok([0, 7, 3]) and sup.figure_ok([0, 5])
+    chart = pd.DataFrame({"decisions": [9, 12], "p": [0.5, 0.75], "too_small": [False, False],
+                          "signal": [True, True]})
+    shown = sup.chart(chart)
+    assert np.isnan(shown["p"].iloc[0]) and bool(shown["too_small"].iloc[0])
+    assert not bool(shown["signal"].iloc[0]) and bool(shown["signal"].iloc[1])
+    assert own.chart(chart).equals(chart) and chart["p"].iloc[0] == 0.5  # input unchanged
+
+
+def test_headline_uses_the_views():
+    metrics = {"load": {"requests": 15, "answered_requests": 12},
+               "policy": {"decisions": 8, "conforming": 3}}
+    assert reflection.headline(metrics, False) == {
+        "requests": "15", "reply_rate": "80%", "conformance": "38%", "decisions": "8"}
+    assert reflection.headline(metrics, True) == {
+        "requests": "15", "reply_rate": "withheld", "conformance": "withheld",
+        "decisions": "8"}
+
+
+# ------------------------------------------------------------------------------ templates
+
+def test_templates_escape_export_text():
+    html = render.table(["name", "n"], [["<b>O'Brien</b>", 3]], caption="A & B")
+    assert "&lt;b&gt;O&#x27;Brien&lt;/b&gt;" in html and "<b>" not in html
+    assert "<caption>A &amp; B</caption>" in html
+    assert '<td style="text-align:right">3</td>' in html
+    block = render.section("Who <asked>", render.paragraph("<5 requests"))
+    assert "<h4>Who &lt;asked&gt;</h4>" in block.html and "<p>&lt;5 requests</p>" in block.html
+    assert block.text == "Who <asked>\n<5 requests"
+
+
+def test_templates_are_package_data():
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert re.search(r'"reflection/templates/\*\.html"', pyproject)
+    used = set(re.findall(r'render\(\s*"([\w.]+\.html)"',
+                          "".join(p.read_text(encoding="utf-8") for p in PACKAGE.glob("*.py"))))
+    present = {p.name for p in (PACKAGE / "templates").glob("*.html")}
+    assert used and used <= present, used - present
