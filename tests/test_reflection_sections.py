@@ -166,8 +166,12 @@ def test_templates_escape_export_text():
 
 
 def test_templates_are_package_data():
-    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    assert re.search(r'"reflection/templates/\*\.html"', pyproject)
+    import fnmatch
+    import tomllib
+
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = pyproject["tool"]["setuptools"]["package-data"]["adviser_analytics"]
+    assert any(fnmatch.fnmatch("reflection/templates/report.html", p) for p in patterns), patterns
     used = set(re.findall(r'render\(\s*"([\w.]+\.html)"',
                           "".join(p.read_text(encoding="utf-8") for p in PACKAGE.glob("*.py"))))
     present = {p.name for p in (PACKAGE / "templates").glob("*.html")}
