@@ -44,6 +44,8 @@ __all__ = [
     "RELATIONSHIPS",
     "DECISIONS",
     "HANDLINGS",
+    "EXPECTED_HANDLINGS",
+    "NO_REPLY_NEEDED",
     "OUTCOMES",
     "DAYS",
     "WorkingHours",
@@ -57,7 +59,12 @@ __all__ = [
 
 RELATIONSHIPS = ("client", "colleague", "professional", "personal", "unknown", "spam")
 DECISIONS = ("accept", "ask", "ignore", "report", "redirect", "pending")
-HANDLINGS = ("answer", "refer", "explain", "none")
+#: Handlings a policy can expect of a request.
+EXPECTED_HANDLINGS = ("answer", "refer", "explain", "none")
+#: The handling of a run that was an acknowledgement, not a request: it leaves the counts.
+NO_REPLY_NEEDED = "no_reply_needed"
+#: Every handling a label may carry (``domain.md`` vocabulary).
+HANDLINGS = (*EXPECTED_HANDLINGS, NO_REPLY_NEEDED)
 OUTCOMES = ("made", "explained", "redirected", "target_declined", "no_response", "met",
             "pending")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -147,7 +154,8 @@ class PolicyVersion:
         if self.invitations:
             out["invitations"] = {r: _ordered(v, DECISIONS) for r, v in self.invitations.items()}
         if self.requests:
-            out["requests"] = {r: _ordered(v, HANDLINGS) for r, v in self.requests.items()}
+            out["requests"] = {r: _ordered(v, EXPECTED_HANDLINGS)
+                               for r, v in self.requests.items()}
         if self.introductions is not None:
             out["introductions"] = _ordered(self.introductions, OUTCOMES)
         for key in _NUMBERS:
@@ -321,7 +329,7 @@ class Policy:
             lines.append("")
             lines.append(f"{v.name}: in force from {v.effective_from} {until}")
             for title, mapping, vocab in (("invitations", v.invitations, DECISIONS),
-                                          ("requests", v.requests, HANDLINGS)):
+                                          ("requests", v.requests, EXPECTED_HANDLINGS)):
                 if mapping:
                     parts = [f"{rel} -> {' or '.join(_ordered(mapping[rel], vocab))}"
                              for rel in RELATIONSHIPS if rel in mapping]
@@ -592,7 +600,7 @@ def _version(doc: _Doc, raw: object, path: list) -> PolicyVersion:
     effective = _effective_from(doc, raw["effective_from"], [*path, "effective_from"])
     invitations = _relationship_map(doc, raw.get("invitations"), DECISIONS, "decision",
                                     [*path, "invitations"])
-    requests = _relationship_map(doc, raw.get("requests"), HANDLINGS, "handling",
+    requests = _relationship_map(doc, raw.get("requests"), EXPECTED_HANDLINGS, "handling",
                                  [*path, "requests"])
     introductions = None
     if raw.get("introductions") is not None:

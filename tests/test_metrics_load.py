@@ -189,15 +189,37 @@ def test_episodes_only_from_given_rows():
     assert without.loc[0, "replied_at"] == pd.Timestamp("2025-03-04 10:00", tz="UTC")
 
 
-def test_ties_are_ordered_by_message_id():
+def test_same_second_messages_keep_the_conversations_order():
+    """REVISED (domain.md): LinkedIn writes newest first, so within one second the row with
+    the higher message_id (stored later, further down the file) is the earlier message."""
     m = msgs([
-        ("c", "2025-03-03 09:00", "in", "a"),
-        ("c", "2025-03-03 09:00", "out", ME, "a"),
-        ("c", "2025-03-03 09:00", "in", "a"),
+        ("c", "2025-03-03 09:00", "in", "a"),          # id 1: newest of the three
+        ("c", "2025-03-03 09:00", "out", ME, "a"),     # id 2
+        ("c", "2025-03-03 09:00", "in", "a"),          # id 3: the first
     ])
     e = requests(m)
     assert e["inbound_messages"].tolist() == [1, 1]
     assert e.loc[0, "replied_at"] == pd.Timestamp("2025-03-03 09:00", tz="UTC")
+    assert pd.isna(e.loc[1, "replied_at"])
+
+
+def test_same_second_question_and_reply_as_linkedin_writes_them():
+    """The file (newest first): reply at line 2, question at line 3, both 10:00:05."""
+    m = msgs([
+        ("c", "2025-03-03 10:00:05", "out", ME, "a"),
+        ("c", "2025-03-03 10:00:05", "in", "a"),
+    ])
+    m["line"] = [2, 3]
+    e = requests(m.iloc[::-1])  # the row order given does not matter
+    assert len(e) == 1
+    assert e.loc[0, "replied_at"] == pd.Timestamp("2025-03-03 10:00:05", tz="UTC")
+    assert e.loc[0, "opened_by_them"]
+    # without line numbers, message ids in file order say the same
+    m2 = m.drop(columns="line").assign(message_id=[10, 11])
+    assert requests(m2).loc[0, "replied_at"] == pd.Timestamp("2025-03-03 10:00:05", tz="UTC")
+    # the line beats the message id when both are there
+    m3 = m.assign(message_id=[11, 10])
+    assert requests(m3).loc[0, "replied_at"] == pd.Timestamp("2025-03-03 10:00:05", tz="UTC")
 
 
 def test_no_messages_no_episodes():
@@ -247,14 +269,17 @@ def test_load_hand_computed():
 
 
 def test_episode_spanning_two_periods():
-    week, nxt = load(CASE, WEEK), load(CASE, NEXT)
+    # REVISED: the data reach 2025-03-31 (else the newest message's day, 03-10, would cut
+    # NEXT short)
+    week, nxt = load(CASE, WEEK, data_to=date(2025, 3, 31)), \
+        load(CASE, NEXT, data_to=date(2025, 3, 31))
     # c2 started in WEEK: a request of WEEK (answered), waiting at WEEK's end only
     assert nxt["requests"] == 0
     assert nxt["reply_rate"] is None
     assert nxt["first_reply_hours_median"] is None
-    assert nxt["backlog"] == 1  # c3 only
-    assert nxt["backlog_oldest_days"] == pytest.approx(7 + 12 / 24)
-    assert week["backlog"] == 2
+    assert nxt["waiting"] == 1  # c3 only
+    assert nxt["waiting_oldest_days"] == pytest.approx(7 + 12 / 24)
+    assert week["waiting"] == 2
 
 
 def test_p90_matches_numpy_on_many_values():
@@ -273,17 +298,25 @@ def test_p90_matches_numpy_on_many_values():
 
 
 def test_period_without_data_gives_nulls_not_zeros():
-    empty = load(msgs([]), WEEK, POLICY)
+    # REVISED: a quiet period the data cover gives zeros; one they do not cover, nulls
+    empty = load(msgs([]), WEEK, POLICY, data_to=date(2025, 3, 20))
+    assert empty["coverage"] == {"data_to": date(2025, 3, 20), "as_of": date(2025, 3, 9),
+                                 "complete": True}
     assert empty["inbound_messages"] == 0 and empty["requests"] == 0
-    assert empty["answered_requests"] == 0 and empty["backlog"] == 0
+    assert empty["answered_requests"] == 0 and empty["waiting"] == 0 and empty["lapsed"] == 0
     for key in ("reply_rate", "first_reply_hours_median", "first_reply_hours_p90",
-                "backlog_oldest_days", "first_reply_working_hours_median",
-                "first_reply_working_hours_p90"):
+                "waiting_oldest_days", "first_reply_working_hours_median",
+                "first_reply_working_hours_p90", "within_target_rate"):
         assert empty[key] is None, key
+    assert empty["due_requests"] == 0
     assert empty["minutes_spent_estimate"] == 0.0  # no owner messages at 6 minutes each
-    quiet = load(CASE, Period.parse("2026-01-01", "2026-01-07"))
+    quiet = load(CASE, Period.parse("2025-03-24", "2025-03-30"), data_to=date(2025, 4, 30))
     assert quiet["requests"] == 0 and quiet["reply_rate"] is None
-    assert quiet["backlog"] == 1  # c3 is still waiting
+    assert quiet["waiting"] == 1  # c3 (since 03-09 12:00) is still waiting, 21.5 days
+    assert quiet["waiting_oldest_days"] == pytest.approx(21.5)
+    unknown = load(msgs([]), WEEK, POLICY)  # no data and no export date: nothing to say
+    assert unknown["coverage"]["as_of"] is None
+    assert all(unknown[k] is None for k in unknown if k != "coverage")
 
 
 def test_minutes_with_a_policy_version_switch_mid_period():
@@ -301,7 +334,7 @@ def test_minutes_with_a_policy_version_switch_mid_period():
 def test_minutes_before_the_first_version_use_the_first_version():
     result = load(msgs([("c", "2024-12-02 10:00", "in", "a"), ("c", "2024-12-02 11:00", "out",
                                                                   ME, "a")]),
-                  Period.parse("2024-12-02", "2024-12-08"), POLICY)
+                  Period.parse("2024-12-02", "2024-12-08"), POLICY, data_to="2024-12-31")
     assert result["minutes_spent_estimate"] == pytest.approx(6.0)
     assert result["minutes_budget"] == pytest.approx(70.0)
 
@@ -371,7 +404,8 @@ def test_load_series_one_row_per_iso_week():
     assert series["period"].tolist() == ["2025-W09", "2025-W10", "2025-W11"]
     assert series["start"].tolist() == [date(2025, 3, 1), date(2025, 3, 3), date(2025, 3, 10)]
     assert series["requests"].tolist() == [0, 4, 0]
-    assert series["backlog"].tolist() == [1, 2, 1]
+    assert series["waiting"].tolist() == [1, 2, 1]
+    assert series["complete"].tolist() == [True, True, False]  # the data end on 03-10
     assert series.loc[1, "minutes_spent_estimate"] == pytest.approx(22.0)
 
 
