@@ -4,6 +4,7 @@ reflective prompts, and the ``metrics --json`` object."""
 from __future__ import annotations
 
 import json
+from datetime import date
 import re
 
 import numpy as np
@@ -11,7 +12,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from adviser_analytics.metrics import compute_metrics
+from adviser_analytics.metrics import compute_metrics, to_contract
 from adviser_analytics.metrics.drift import (
     conformance,
     conformance_series,
@@ -312,20 +313,28 @@ def test_compute_metrics_contract_shape():
     intro = pd.DataFrame({"introduction_id": [1], "requester_key": ["p1"], "target_key": ["t"],
                           "target_name": ["T"], "requested_on": [ts("2025-03-04")],
                           "resolved_on": [pd.NaT]})
-    result = compute_metrics(MESSAGES, INVITATIONS, LABELS, intro, POLICY, WEEK)
+    # REVISED contract: coverage, waiting/overdue/lapsed in place of the backlog
+    result = to_contract(compute_metrics(MESSAGES, INVITATIONS, LABELS, intro, POLICY, WEEK,
+                                         data_to=date(2025, 3, 31)))
     json.dumps(result, allow_nan=False)
     assert result["period"] == {"from": "2025-03-03", "to": "2025-03-09"}
+    assert result["coverage"] == {"data_to": "2025-03-31", "as_of": "2025-03-09",
+                                  "complete": True}
     contract_load = {"inbound_messages": int, "requests": int, "answered_requests": int,
+                     "requests_opened_by_them": int, "requests_in_your_threads": int,
+                     "group_messages": int, "due_requests": (int, type(None)),
+                     "within_target_rate": (float, type(None)),
                      "reply_rate": float, "first_reply_hours_median": float,
-                     "first_reply_hours_p90": float, "backlog": int,
-                     "backlog_oldest_days": (float, type(None)),
-                     "minutes_spent_estimate": float}
+                     "first_reply_hours_p90": float, "waiting": int,
+                     "waiting_oldest_days": (float, type(None)), "overdue": (int, type(None)),
+                     "lapsed": int, "minutes_spent_estimate": float}
     for key, kind in contract_load.items():
         assert isinstance(result["load"][key], kind), key
+    assert "backlog" not in result["load"]
     assert result["load"]["requests"] == 1 and result["load"]["answered_requests"] == 1
     assert result["load"]["first_reply_hours_median"] == 10.0
     assert result["load"]["minutes_spent_estimate"] == 12.0  # two owner messages x 6
-    assert result["load"]["backlog"] == 0 and result["load"]["backlog_oldest_days"] is None
+    assert result["load"]["waiting"] == 0 and result["load"]["waiting_oldest_days"] is None
     assert result["introductions"]["requests"] == 1
     assert result["introductions"]["outcomes"]["unreviewed"] == 1
     policy = result["policy"]
@@ -336,7 +345,7 @@ def test_compute_metrics_contract_shape():
 
 def test_compute_metrics_empty_period_and_no_policy():
     result = compute_metrics(MESSAGES.iloc[:0], INVITATIONS.iloc[:0], LABELS.iloc[:0], None,
-                             None, WEEK)
+                             None, WEEK, data_to=date(2025, 3, 31))
     json.dumps(result, allow_nan=False)
     assert result["load"]["reply_rate"] is None
     assert result["load"]["first_reply_hours_median"] is None
