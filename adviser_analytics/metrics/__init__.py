@@ -129,8 +129,7 @@ def compute(ws, period: Period, policy: Policy | None = None) -> dict:
             policy = stored
         elif isinstance(stored, str) and stored.strip():
             policy = load_policy(stored, file="stored policy")
-    columns = tuple(dict.fromkeys((*ws.METRIC_COLUMNS, *MESSAGE_COLUMNS)))
-    messages = ws.messages(columns=columns)
+    messages = ws.messages(columns=MESSAGE_COLUMNS)  # person-to-person rows only
     return to_contract(compute_metrics(
         messages, ws.invitations(), ws.labels(), ws.introductions(), policy, period,
         data_to=data_to_of(ws, messages)))

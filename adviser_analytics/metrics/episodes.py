@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 __all__ = ["requests", "EPISODE_COLUMNS", "utc_ns", "request_key"]
 
@@ -75,6 +77,24 @@ def _tie_rank(messages: pd.DataFrame) -> np.ndarray:
     return np.arange(len(messages), dtype="int64")
 
 
+def _names_several(urls: pd.Series) -> np.ndarray:
+    """Rows whose recipient list holds a separator (``,`` or ``;``), in Arrow (fast)."""
+    values = urls.array
+    try:
+        arr = pa.array(values) if hasattr(values, "__arrow_array__") else pa.array(
+            urls.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
+            raise TypeError
+    except (TypeError, pa.ArrowException):
+        text = urls.astype("string")
+        return (text.str.contains(",", regex=False) | text.str.contains(";", regex=False)) \
+            .fillna(False).to_numpy(dtype=bool)
+    hit = pc.or_(pc.match_substring(arr, ","), pc.match_substring(arr, ";"))
+    return pc.fill_null(hit, False).to_numpy(zero_copy_only=False).astype(bool)
+
+
 def _others_per_conversation(messages: pd.DataFrame, conv_codes: np.ndarray,
                              inbound: np.ndarray, n_conv: int) -> np.ndarray:
     """Per conversation code: how many other participants it shows (at least the distinct
@@ -83,15 +103,16 @@ def _others_per_conversation(messages: pd.DataFrame, conv_codes: np.ndarray,
     if "sender_key" in messages and inbound.any():
         sender_codes = pd.factorize(messages["sender_key"].astype("string"),
                                     use_na_sentinel=False)[0]
-        pairs = np.unique(np.stack([conv_codes[inbound], sender_codes[inbound]]), axis=1)
-        others = np.bincount(pairs[0], minlength=n_conv).astype("int64")
+        width = int(sender_codes.max()) + 1
+        pairs = pd.unique(conv_codes[inbound].astype("int64") * width
+                          + sender_codes[inbound].astype("int64"))
+        others = np.bincount(pairs // width, minlength=n_conv).astype("int64")
     if "recipient_urls" in messages:
-        urls = messages["recipient_urls"].astype("string")
-        several = urls.str.contains(r"\S\s*[,;]\s*\S", regex=True).fillna(False) \
-            .to_numpy(dtype=bool)
+        several = _names_several(messages["recipient_urls"])
         if several.any():
             # the separators of the messages naming several recipients are counted
-            counts = urls[several].str.count(r"\s*[,;]\s*(?=\S)").to_numpy(dtype="int64") + 1
+            urls = messages["recipient_urls"].astype("string")[several]
+            counts = urls.str.count(r"[,;]\s*(?=\S)").to_numpy(dtype="int64") + 1
             np.maximum.at(others, conv_codes[several], counts)
     return others
 
