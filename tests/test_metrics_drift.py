@@ -4,8 +4,8 @@ reflective prompts, and the ``metrics --json`` object."""
 from __future__ import annotations
 
 import json
-from datetime import date
 import re
+from datetime import date
 
 import numpy as np
 import pandas as pd

@@ -411,7 +411,7 @@ def load(messages: pd.DataFrame, period: Period, policy: Policy | None = None, *
     out["lapsed"] = int(np.sum(open_at & (age > window)))
     if targets is not None:
         out["overdue"] = int(np.sum(waiting & ~np.isnan(targets)
-                                    & (age * _DAY > np.nan_to_num(targets, nan=np.inf))))
+                                    & ((end - ep_start) > np.nan_to_num(targets, nan=np.inf))))
 
     out["minutes_spent_estimate"] = _minutes_spent(arrays, start, end, policy)
     out["minutes_budget"] = _minutes_budget(period.start, cover["as_of"], policy)
