@@ -1,6 +1,8 @@
 """Metrics: pure functions from DataFrames to numbers (``shared/domain.md``, "Metric
-definitions"). :func:`compute_metrics` builds the ``metrics --json`` object; :func:`compute`
-does the same from a workspace.
+definitions", revised). :func:`compute_metrics` builds the metrics of a period (the fuller
+object the reports read, with this round's ``backlog`` aliases); :func:`to_contract` trims it
+to the ``metrics --json`` object of ``contract.md``; :func:`compute` does both from a
+workspace, with ``data_to`` from its newest export (:func:`data_to_of`).
 """
 
 from __future__ import annotations
