@@ -575,3 +575,25 @@ def test_compute_metrics_and_the_contract_json():
                                         data_to=DATA_TO))
     assert after["coverage"]["as_of"] is None
     assert all(v is None for v in after["load"].values())
+
+
+def test_metrics_command_text_says_what_the_data_cover():
+    from adviser_analytics.cli import _metrics_text
+    from adviser_analytics.metrics import compute_metrics, to_contract
+
+    def text(period):
+        return _metrics_text(to_contract(compute_metrics(REAL, None, REAL_LABELS, None, POLICY2,
+                                                         period, data_to=DATA_TO)))
+
+    week = text(WEEK)
+    assert "requests for help: 4 (3 in conversations they started, 1 in conversations you " \
+           "started), answered: 3 (75%)" in week
+    assert "Waiting on 2025-03-09: 2 requests, the oldest 17.5 days, 1 past your reply " \
+           "target; 1 older unanswered request let go" in week
+    assert "answered within your target: 75% of 4 due" in week
+    assert "so far" not in week
+    cut = text(Period.parse("2025-03-17", "2025-03-31"))
+    assert "Your newest export is from 2025-03-20: figures so far, as of 2025-03-20." in cut
+    after = text(Period.parse("2025-04-01", "2025-04-30"))
+    assert "starts after your newest export (2025-03-20)" in after
+    assert "Waiting" not in after and "backlog" not in after
