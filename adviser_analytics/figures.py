@@ -105,6 +105,8 @@ def load_figure(series: pd.DataFrame, policy: Policy | None = None) -> Figure:
     """Weekly requests (answered and not yet answered) and the backlog at each week's end,
     from :func:`adviser_analytics.metrics.load.load_series`."""
     title = "Requests per week and backlog"
+    if series is not None and "as_of" in series:  # weeks after the newest export: no figures
+        series = series.loc[series["as_of"].notna()]
     if series is None or len(series) == 0 or (series["requests"].sum() == 0
                                               and series["backlog"].sum() == 0):
         return empty_figure(title)

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
 
-from adviser_analytics.metrics import compute_metrics
+from adviser_analytics.metrics import compute_metrics, to_contract
 from adviser_analytics.metrics.drift import (
     conformance,
     conformance_series,
+    decision_mix_by_relationship,
     decision_mix_shift,
     decisions,
     p_chart,
@@ -312,20 +314,28 @@ def test_compute_metrics_contract_shape():
     intro = pd.DataFrame({"introduction_id": [1], "requester_key": ["p1"], "target_key": ["t"],
                           "target_name": ["T"], "requested_on": [ts("2025-03-04")],
                           "resolved_on": [pd.NaT]})
-    result = compute_metrics(MESSAGES, INVITATIONS, LABELS, intro, POLICY, WEEK)
+    # REVISED contract: coverage, waiting/overdue/lapsed in place of the backlog
+    result = to_contract(compute_metrics(MESSAGES, INVITATIONS, LABELS, intro, POLICY, WEEK,
+                                         data_to=date(2025, 3, 31)))
     json.dumps(result, allow_nan=False)
     assert result["period"] == {"from": "2025-03-03", "to": "2025-03-09"}
+    assert result["coverage"] == {"data_to": "2025-03-31", "as_of": "2025-03-09",
+                                  "complete": True}
     contract_load = {"inbound_messages": int, "requests": int, "answered_requests": int,
+                     "requests_opened_by_them": int, "requests_in_your_threads": int,
+                     "group_messages": int, "due_requests": (int, type(None)),
+                     "within_target_rate": (float, type(None)),
                      "reply_rate": float, "first_reply_hours_median": float,
-                     "first_reply_hours_p90": float, "backlog": int,
-                     "backlog_oldest_days": (float, type(None)),
-                     "minutes_spent_estimate": float}
+                     "first_reply_hours_p90": float, "waiting": int,
+                     "waiting_oldest_days": (float, type(None)), "overdue": (int, type(None)),
+                     "lapsed": int, "minutes_spent_estimate": float}
     for key, kind in contract_load.items():
         assert isinstance(result["load"][key], kind), key
+    assert "backlog" not in result["load"]
     assert result["load"]["requests"] == 1 and result["load"]["answered_requests"] == 1
     assert result["load"]["first_reply_hours_median"] == 10.0
     assert result["load"]["minutes_spent_estimate"] == 12.0  # two owner messages x 6
-    assert result["load"]["backlog"] == 0 and result["load"]["backlog_oldest_days"] is None
+    assert result["load"]["waiting"] == 0 and result["load"]["waiting_oldest_days"] is None
     assert result["introductions"]["requests"] == 1
     assert result["introductions"]["outcomes"]["unreviewed"] == 1
     policy = result["policy"]
@@ -336,7 +346,7 @@ def test_compute_metrics_contract_shape():
 
 def test_compute_metrics_empty_period_and_no_policy():
     result = compute_metrics(MESSAGES.iloc[:0], INVITATIONS.iloc[:0], LABELS.iloc[:0], None,
-                             None, WEEK)
+                             None, WEEK, data_to=date(2025, 3, 31))
     json.dumps(result, allow_nan=False)
     assert result["load"]["reply_rate"] is None
     assert result["load"]["first_reply_hours_median"] is None
@@ -344,3 +354,151 @@ def test_compute_metrics_empty_period_and_no_policy():
     assert result["policy"]["conformance_rate"] is None
     assert result["policy"]["conformance_ci95"] is None
     assert result["introductions"]["requests"] == 0
+
+
+# ---------------------------------------------------------------------------------------
+# drift, revised (domain.md "Policy drift"): per-version centre line, pooling only of small
+# neighbours, provisional latest period, the mix compared within each relationship
+
+
+def test_p_chart_centre_line_per_policy_version():
+    # v1: 18 + 19 of 40 -> p-bar 37/40; v2 from P2: 10 + 14 of 40 -> p-bar 24/40
+    chart = p_chart(series([(20, 18, None), (20, 19, None), (20, 10, "v2"), (20, 14, None)]))
+    assert chart["p_bar"].tolist() == pytest.approx([37 / 40, 37 / 40, 24 / 40, 24 / 40])
+    assert chart["segment"].tolist() == [0, 0, 1, 1]
+    assert chart["baseline"].tolist() == ["v1", "v1", "v2", "v2"]
+    # min_n: 4 / (3/40) = 53.3 under v1 (all too small); 4 / (16/40) = 10 under v2
+    assert chart["min_n"].tolist() == pytest.approx([160 / 3, 160 / 3, 10, 10])
+    assert chart["too_small"].tolist() == [True, True, False, False]
+    # under v2 (p-bar 0.6, n 20): binom.ppf(0.025) = 8, ppf(0.975) = 16: 10 and 14 inside.
+    # With one centre line (61/80 = 0.7625) P2's 10/20 would be a signal:
+    assert chart.loc[2, "lower"] == pytest.approx(8 / 20)
+    assert chart.loc[2, "upper"] == pytest.approx(16 / 20)
+    assert not chart["signal"].any()
+    one_line = p_chart(series([(20, 18, None), (20, 19, None), (20, 10, None), (20, 14, None)]))
+    assert one_line["signal"].tolist() == [False, False, True, False]
+
+
+def test_p_chart_pools_only_neighbours_that_are_each_too_small():
+    # p-bar = 72/90 = 0.8 -> min_n 20. P1 (50) is large enough on its own: never pooled.
+    rows = [(8, 6, None), (50, 40, None), (6, 5, None), (7, 5, None), (9, 8, None),
+            (10, 8, None)]
+    chart = p_chart(series(rows), pool=True)
+    # P2 + P3 + P4 = 22 >= 20: one judged group; P5 (10) is left over and joins it
+    assert chart["period"].tolist() == ["P0", "P1", "P2 to P5"]
+    assert chart["decisions"].tolist() == [8, 50, 32]
+    assert chart["pooled"].tolist() == [1, 1, 4]
+    assert chart["too_small"].tolist() == [True, False, False]
+    # the old rule would have pooled P0 with P1 (8 + 50)
+    alone = p_chart(series([(8, 6, None), (50, 40, None)]), pool=True)
+    assert alone["period"].tolist() == ["P0", "P1"]
+
+
+def test_p_chart_latest_period_provisional():
+    # weekly periods P0..P3 end 01-12, 01-19, 01-26, 02-02; as of 02-05 the inference window
+    # starts 01-15: P1 (ends 01-19) ... P3 reach into it
+    rows = [(20, 18, None), (20, 19, None), (20, 2, None), (20, 1, None)]
+    chart = p_chart(series(rows), as_of=date(2025, 2, 5))
+    assert chart["provisional"].tolist() == [False, True, True, True]
+    assert not chart["signal"].any()          # 2/20 and 1/20 are not judged
+    assert chart["p_bar"].iloc[0] == pytest.approx(18 / 20)  # from settled periods only
+    assert not chart["too_small"].iloc[1:].any()  # provisional, not "too small"
+    # as of a month later, P2 and P3 are settled and judged
+    later = p_chart(series(rows), as_of=date(2025, 3, 5))
+    assert not later["provisional"].any()
+    assert later["p_bar"].iloc[0] == pytest.approx(40 / 80)
+    # as of 02-20 the window starts 01-30: only the last period is provisional
+    last = p_chart(series(rows), as_of=date(2025, 2, 20), pool=True)
+    assert last["provisional"].tolist() == [False, False, False, True]
+    assert last["p_bar"].iloc[0] == pytest.approx(39 / 60)
+
+
+def test_conformance_series_version_change_inside_the_chart_window():
+    periods = split("2025-02-24", "2025-03-16", "week")
+    s = conformance_series(INVITATIONS, LABELS, REQUESTS, POLICY, periods)
+    chart = p_chart(s)
+    # v2 takes effect on 03-06, inside W10: W10 starts the v2 segment
+    # (W10 belongs to the version in force at its end); W11 continues it
+    assert chart["segment"].tolist() == [0, 1, 1]
+    assert chart["baseline"].tolist() == ["v1", "v2", "v2"]
+    # centre lines: v1 0/1 (W09); v2 (2 + 1) / (4 + 1)
+    assert chart["p_bar"].tolist() == pytest.approx([0.0, 3 / 5, 3 / 5])
+
+
+def test_decisions_leave_out_acknowledgements_and_unconfirmed_group_runs():
+    msgs = pd.DataFrame(
+        [(1, "g", ts("2025-03-04 09:00"), "inbound", "p1", None, "me, p2"),
+         (2, "g", ts("2025-03-04 10:00"), "outbound", "me", None, "p1, p2"),
+         (3, "g", ts("2025-03-05 09:00"), "inbound", "p2", None, "me, p1"),
+         (4, "k", ts("2025-03-04 09:00"), "inbound", "p1", "p1", "me"),
+         (5, "k", ts("2025-03-04 12:00"), "inbound", "p1", "p1", "me")],
+        columns=["message_id", "conversation_id", "sent_at", "direction", "sender_key",
+                 "counterpart_key", "recipient_urls"])
+    reqs = requests(msgs)
+    assert reqs["group"].tolist() == [True, True, False]
+    labels = pd.DataFrame(
+        [("relationship", "p1", "client", "confirmed"),
+         ("relationship", "p2", "client", "confirmed"),
+         ("handling", "g|2025-03-04T09:00:00Z", "answer", "inferred"),      # group: inferred
+         ("handling", "g|2025-03-05T09:00:00Z", "refer", "confirmed"),      # group: adviser
+         ("handling", "k|2025-03-04T09:00:00Z", "no_reply_needed", "confirmed")],
+        columns=["kind", "subject", "value", "source"])
+    d = decisions(None, labels, reqs, POLICY, WEEK)
+    assert d["subject"].tolist() == ["g|2025-03-05T09:00:00Z"]
+    assert d["conforming"].tolist() == [True]  # client under v1: refer or explain
+
+
+def _decided(rows):
+    return pd.DataFrame([{"relationship": r, "value": v} for r, v, n in rows for _ in range(n)])
+
+
+def test_mix_by_relationship_sees_no_change_when_only_the_clientele_changed():
+    # within each relationship the same shares (client 0.8/0.2, unknown 0.9/0.1); the
+    # current window simply has more clients
+    base = _decided([("client", "redirect", 8), ("client", "accept", 2),
+                     ("unknown", "ignore", 27), ("unknown", "ask", 3)])
+    cur = _decided([("client", "redirect", 16), ("client", "accept", 4),
+                    ("unknown", "ignore", 9), ("unknown", "ask", 1)])
+    r = decision_mix_by_relationship(cur, base, n_resamples=999, seed=4)
+    assert r["chi_square"] == pytest.approx(0.0)
+    assert r["p_value"] == 1.0
+    assert r["js_distance"] == pytest.approx(0.0, abs=1e-7)
+    assert r["composition"] == {"current": {"client": 20, "unknown": 10},
+                                "baseline": {"client": 10, "unknown": 30}}
+    assert r["strata"]["client"]["current"] == {"accept": 4, "ask": 0, "ignore": 0,
+                                                "redirect": 16}
+    assert r["categories"] == ["accept", "ask", "ignore", "redirect"]
+    # the unstratified comparison reads the change of clientele as a change of practice
+    pooled = decision_mix_shift(list(cur["value"]), list(base["value"]), seed=4,
+                                method="homogeneity", n_resamples=999)
+    assert pooled["p_value"] < 0.01
+
+
+def test_mix_by_relationship_statistic_is_the_sum_of_the_strata():
+    base = _decided([("client", "redirect", 12), ("client", "accept", 3),
+                     ("colleague", "accept", 10), ("colleague", "ask", 2),
+                     ("spam", "ignore", 4)])
+    cur = _decided([("client", "redirect", 3), ("client", "accept", 9),
+                    ("colleague", "accept", 6), ("colleague", "ask", 3),
+                    ("personal", "accept", 2)])
+    r = decision_mix_by_relationship(cur, base, n_resamples=1999, seed=7)
+    expected = (stats.chi2_contingency([[9, 3], [3, 12]], correction=False).statistic
+                + stats.chi2_contingency([[6, 3], [10, 2]], correction=False).statistic)
+    assert r["chi_square"] == pytest.approx(expected)
+    assert r["strata_compared"] == 2
+    assert r["strata"]["spam"]["compared"] is False
+    assert r["strata"]["personal"]["compared"] is False and r["strata"]["personal"][
+        "js_distance"] is None
+    assert 0 < r["p_value"] < 0.05   # clients moved from redirect to accept
+    # standardised to the baseline's composition of the compared strata (15 clients,
+    # 12 colleagues); categories accept, ask, ignore, redirect
+    w = np.array([15, 12]) / 27
+    cur_mix = w[0] * np.array([9, 0, 0, 3]) / 12 + w[1] * np.array([6, 3, 0, 0]) / 9
+    base_mix = w[0] * np.array([3, 0, 0, 12]) / 15 + w[1] * np.array([10, 2, 0, 0]) / 12
+    from scipy.spatial.distance import jensenshannon
+    assert r["js_distance"] == pytest.approx(float(jensenshannon(cur_mix, base_mix, base=2)))
+    assert 0 < r["js_noise_floor"] < 1
+    again = decision_mix_by_relationship(cur, base, n_resamples=1999, seed=7)
+    assert again == r
+    empty = decision_mix_by_relationship(cur.iloc[:0], base)
+    assert empty["p_value"] is None and empty["strata_compared"] == 0

@@ -189,15 +189,37 @@ def test_episodes_only_from_given_rows():
     assert without.loc[0, "replied_at"] == pd.Timestamp("2025-03-04 10:00", tz="UTC")
 
 
-def test_ties_are_ordered_by_message_id():
+def test_same_second_messages_keep_the_conversations_order():
+    """REVISED (domain.md): LinkedIn writes newest first, so within one second the row with
+    the higher message_id (stored later, further down the file) is the earlier message."""
     m = msgs([
-        ("c", "2025-03-03 09:00", "in", "a"),
-        ("c", "2025-03-03 09:00", "out", ME, "a"),
-        ("c", "2025-03-03 09:00", "in", "a"),
+        ("c", "2025-03-03 09:00", "in", "a"),          # id 1: newest of the three
+        ("c", "2025-03-03 09:00", "out", ME, "a"),     # id 2
+        ("c", "2025-03-03 09:00", "in", "a"),          # id 3: the first
     ])
     e = requests(m)
     assert e["inbound_messages"].tolist() == [1, 1]
     assert e.loc[0, "replied_at"] == pd.Timestamp("2025-03-03 09:00", tz="UTC")
+    assert pd.isna(e.loc[1, "replied_at"])
+
+
+def test_same_second_question_and_reply_as_linkedin_writes_them():
+    """The file (newest first): reply at line 2, question at line 3, both 10:00:05."""
+    m = msgs([
+        ("c", "2025-03-03 10:00:05", "out", ME, "a"),
+        ("c", "2025-03-03 10:00:05", "in", "a"),
+    ])
+    m["line"] = [2, 3]
+    e = requests(m.iloc[::-1])  # the row order given does not matter
+    assert len(e) == 1
+    assert e.loc[0, "replied_at"] == pd.Timestamp("2025-03-03 10:00:05", tz="UTC")
+    assert e.loc[0, "opened_by_them"]
+    # without line numbers, message ids in file order say the same
+    m2 = m.drop(columns="line").assign(message_id=[10, 11])
+    assert requests(m2).loc[0, "replied_at"] == pd.Timestamp("2025-03-03 10:00:05", tz="UTC")
+    # the line beats the message id when both are there
+    m3 = m.assign(message_id=[11, 10])
+    assert requests(m3).loc[0, "replied_at"] == pd.Timestamp("2025-03-03 10:00:05", tz="UTC")
 
 
 def test_no_messages_no_episodes():
@@ -247,14 +269,17 @@ def test_load_hand_computed():
 
 
 def test_episode_spanning_two_periods():
-    week, nxt = load(CASE, WEEK), load(CASE, NEXT)
+    # REVISED: the data reach 2025-03-31 (else the newest message's day, 03-10, would cut
+    # NEXT short)
+    week, nxt = load(CASE, WEEK, data_to=date(2025, 3, 31)), \
+        load(CASE, NEXT, data_to=date(2025, 3, 31))
     # c2 started in WEEK: a request of WEEK (answered), waiting at WEEK's end only
     assert nxt["requests"] == 0
     assert nxt["reply_rate"] is None
     assert nxt["first_reply_hours_median"] is None
-    assert nxt["backlog"] == 1  # c3 only
-    assert nxt["backlog_oldest_days"] == pytest.approx(7 + 12 / 24)
-    assert week["backlog"] == 2
+    assert nxt["waiting"] == 1  # c3 only
+    assert nxt["waiting_oldest_days"] == pytest.approx(7 + 12 / 24)
+    assert week["waiting"] == 2
 
 
 def test_p90_matches_numpy_on_many_values():
@@ -273,17 +298,25 @@ def test_p90_matches_numpy_on_many_values():
 
 
 def test_period_without_data_gives_nulls_not_zeros():
-    empty = load(msgs([]), WEEK, POLICY)
+    # REVISED: a quiet period the data cover gives zeros; one they do not cover, nulls
+    empty = load(msgs([]), WEEK, POLICY, data_to=date(2025, 3, 20))
+    assert empty["coverage"] == {"data_to": date(2025, 3, 20), "as_of": date(2025, 3, 9),
+                                 "complete": True}
     assert empty["inbound_messages"] == 0 and empty["requests"] == 0
-    assert empty["answered_requests"] == 0 and empty["backlog"] == 0
+    assert empty["answered_requests"] == 0 and empty["waiting"] == 0 and empty["lapsed"] == 0
     for key in ("reply_rate", "first_reply_hours_median", "first_reply_hours_p90",
-                "backlog_oldest_days", "first_reply_working_hours_median",
-                "first_reply_working_hours_p90"):
+                "waiting_oldest_days", "first_reply_working_hours_median",
+                "first_reply_working_hours_p90", "within_target_rate"):
         assert empty[key] is None, key
+    assert empty["due_requests"] == 0
     assert empty["minutes_spent_estimate"] == 0.0  # no owner messages at 6 minutes each
-    quiet = load(CASE, Period.parse("2026-01-01", "2026-01-07"))
+    quiet = load(CASE, Period.parse("2025-03-24", "2025-03-30"), data_to=date(2025, 4, 30))
     assert quiet["requests"] == 0 and quiet["reply_rate"] is None
-    assert quiet["backlog"] == 1  # c3 is still waiting
+    assert quiet["waiting"] == 1  # c3 (since 03-09 12:00) is still waiting, 21.5 days
+    assert quiet["waiting_oldest_days"] == pytest.approx(21.5)
+    unknown = load(msgs([]), WEEK, POLICY)  # no data and no export date: nothing to say
+    assert unknown["coverage"]["as_of"] is None
+    assert all(unknown[k] is None for k in unknown if k != "coverage")
 
 
 def test_minutes_with_a_policy_version_switch_mid_period():
@@ -301,7 +334,7 @@ def test_minutes_with_a_policy_version_switch_mid_period():
 def test_minutes_before_the_first_version_use_the_first_version():
     result = load(msgs([("c", "2024-12-02 10:00", "in", "a"), ("c", "2024-12-02 11:00", "out",
                                                                   ME, "a")]),
-                  Period.parse("2024-12-02", "2024-12-08"), POLICY)
+                  Period.parse("2024-12-02", "2024-12-08"), POLICY, data_to="2024-12-31")
     assert result["minutes_spent_estimate"] == pytest.approx(6.0)
     assert result["minutes_budget"] == pytest.approx(70.0)
 
@@ -371,7 +404,8 @@ def test_load_series_one_row_per_iso_week():
     assert series["period"].tolist() == ["2025-W09", "2025-W10", "2025-W11"]
     assert series["start"].tolist() == [date(2025, 3, 1), date(2025, 3, 3), date(2025, 3, 10)]
     assert series["requests"].tolist() == [0, 4, 0]
-    assert series["backlog"].tolist() == [1, 2, 1]
+    assert series["waiting"].tolist() == [1, 2, 1]
+    assert series["complete"].tolist() == [True, True, False]  # the data end on 03-10
     assert series.loc[1, "minutes_spent_estimate"] == pytest.approx(22.0)
 
 
@@ -386,3 +420,180 @@ def test_weekday_hour_counts():
                                 "Europe/London")
     assert local.loc["Mon", 9] == 1  # 08:30 UTC is 09:30 BST
     assert weekday_hour_counts(msgs([]), WEEK).to_numpy().sum() == 0
+
+
+# ---------------------------------------------------------------------------------------
+# the revised response load (domain.md, "Response load", revised): hand-computed
+
+POLICY2 = load_policy("""\
+versions:
+  - name: v1
+    effective_from: 2025-01-01
+    minutes_per_reply: 6
+    reply_within_days: 2
+    waiting_window_days: 10
+  - name: v2
+    effective_from: 2025-03-06
+    minutes_per_reply: 10
+    reply_within_days: 5
+""")
+REAL = msgs([
+    ("c1", "2025-03-03 09:00", "in", "a"),           # one-to-one, answered after 24 h
+    ("c1", "2025-03-04 09:00", "out", ME, "a"),
+    ("c2", "2025-03-01 08:00", "out", ME, "b"),      # the owner opened it
+    ("c2", "2025-03-07 16:00", "in", "b"),           # a request in your thread, unanswered
+    ("g", "2025-03-04 10:00", "in", "x", None),      # a group (x, y and the owner)
+    ("g", "2025-03-04 10:05", "in", "x", None),
+    ("g", "2025-03-04 12:00", "out", ME, None),
+    ("g", "2025-03-06 09:00", "in", "x", None),      # group chat, no label: context
+    ("c3", "2025-03-05 10:00", "in", "d"),           # "thanks!": no_reply_needed
+    ("c4", "2025-01-10 12:00", "in", "e"),           # old and never answered
+    ("c5", "2025-03-08 10:00:05", "out", ME, "f"),   # LinkedIn's order: the reply first,
+    ("c5", "2025-03-08 10:00:05", "in", "f"),        # the question below it, same second
+    ("c6", "2025-02-20 12:00", "in", "h"),           # unanswered since February
+])
+REAL["recipient_urls"] = ["me", "a", "b", "me", "me, y", "me,y", "x;y", "me, y", "me", "me",
+                          "f", "me", "me"]
+REAL_LABELS = pd.DataFrame({
+    "kind": ["handling", "handling", "handling", "relationship"],
+    "subject": ["g|2025-03-04T10:00:00Z", "c3|2025-03-05T10:00:00Z",
+                "g|2025-03-06T09:00:00Z", "x"],
+    "value": ["answer", "no_reply_needed", "answer", "colleague"],
+    # the second group run's answer is only inferred: not the adviser's word
+    "source": ["confirmed", "suggested", "inferred", "confirmed"],
+})
+DATA_TO = date(2025, 3, 20)
+
+
+def real(period: Period, data_to=DATA_TO, labels=REAL_LABELS, policy=POLICY2) -> dict:
+    return load(REAL, period, policy, labels=labels, data_to=data_to)
+
+
+def test_episodes_know_groups_and_who_opened():
+    e = requests(REAL).set_index("request_key")
+    assert e.loc["g|2025-03-04T10:00:00Z", "group"]  # one writer, two recipients named
+    assert not e.loc["c1|2025-03-03T09:00:00Z", "group"]
+    assert e.loc["c1|2025-03-03T09:00:00Z", "opened_by_them"]
+    assert not e.loc["c2|2025-03-07T16:00:00Z", "opened_by_them"]
+    assert e.loc["c5|2025-03-08T10:00:05Z", "replied_at"] == pd.Timestamp(
+        "2025-03-08 10:00:05", tz="UTC")
+
+
+def test_revised_load_of_a_covered_week():
+    r = real(WEEK)
+    assert r["coverage"] == {"data_to": DATA_TO, "as_of": date(2025, 3, 9), "complete": True}
+    assert r["inbound_messages"] == 7          # c1, c2, g x3, c3, c5
+    assert r["group_messages"] == 3
+    # requests: c1, c2, g's first run (confirmed), c5; not g's second run, not c3's thanks
+    assert r["requests"] == 4
+    assert r["requests_opened_by_them"] == 3 and r["requests_in_your_threads"] == 1
+    assert r["answered_requests"] == 3 and r["reply_rate"] == pytest.approx(0.75)
+    # reply hours 24 (c1), 2 (g), 0 (c5, same second): median 2, p90 2 + 0.8 * 22
+    assert r["first_reply_hours_median"] == pytest.approx(2.0)
+    assert r["first_reply_hours_p90"] == pytest.approx(19.6)
+    # targets by the version at each start: c1, g (v1: 2 days) met; c2 (v2: 5 days, due
+    # 03-12 16:00) missed; c5 (v2) met
+    assert r["due_requests"] == 4 and r["within_target_rate"] == pytest.approx(0.75)
+    # at the end of 03-09 (window of v2: 30 days): c2 (2 d 8 h) and c6 (17.5 d) wait,
+    # c6 past its 2-day target (v1 at its start); c4 (58.5 d) has lapsed
+    assert r["waiting"] == 2
+    assert r["waiting_oldest_days"] == pytest.approx(17.5)
+    assert r["overdue"] == 1 and r["lapsed"] == 1
+    # owner messages in the week: c1 and g on 03-04 (v1: 6 min), c5 on 03-08 (v2: 10)
+    assert r["minutes_spent_estimate"] == pytest.approx(22.0)
+    assert r["backlog"] == r["waiting"] and r["backlog_oldest_days"] == r["waiting_oldest_days"]
+
+
+def test_waiting_window_of_the_version_in_force_on_as_of():
+    # as of 03-05 (v1: window 10 days): c6 (14.5 days) and c4 have lapsed; nothing waits
+    r = real(Period.parse("2025-03-01", "2025-03-05"))
+    assert r["waiting"] == 0 and r["waiting_oldest_days"] is None
+    assert r["lapsed"] == 2 and r["overdue"] == 0
+
+
+def test_as_of_after_the_data_end_and_straddling_it():
+    later = real(Period.parse("2025-03-10", "2025-03-16"))
+    assert later["coverage"]["complete"] and later["requests"] == 0
+    assert later["waiting"] == 2 and later["overdue"] == 2  # c2 now 9 d 8 h > 5 days
+    straddling = real(Period.parse("2025-03-17", "2025-03-31"))
+    assert straddling["coverage"] == {"data_to": DATA_TO, "as_of": DATA_TO, "complete": False}
+    assert straddling["requests"] == 0 and straddling["inbound_messages"] == 0
+    # at the end of 03-20: c2 13 d 8 h, c6 (02-20 12:00 to 03-21 00:00) 28.5 days: both
+    # within the 30-day window
+    assert straddling["waiting"] == 2
+    assert straddling["waiting_oldest_days"] == pytest.approx(28.5)
+    after = real(Period.parse("2025-04-01", "2025-04-30"))
+    assert after["coverage"] == {"data_to": DATA_TO, "as_of": None, "complete": False}
+    assert all(after[k] is None for k in after if k != "coverage")
+
+
+def test_replies_counted_up_to_the_data_end():
+    # data to 03-12: c5's deadline (03-13 10:00:05) is still ahead, so it is not due yet;
+    # c2's (03-12 16:00) falls on 03-12: due, and missed
+    r = real(WEEK, data_to=date(2025, 3, 12))
+    assert r["due_requests"] == 3 and r["within_target_rate"] == pytest.approx(2 / 3)
+    cut = real(Period.parse("2025-03-03", "2025-03-31"), data_to=date(2025, 3, 12))
+    assert cut["coverage"]["complete"] is False and cut["requests"] == 4
+
+
+def test_labels_decide_group_runs_and_acknowledgements():
+    bare = real(WEEK, labels=None)
+    # without labels: g's first run is group context; c3's thanks is a request
+    assert bare["requests"] == 4          # c1, c2, c3, c5
+    assert bare["answered_requests"] == 2  # c1, c5
+    assert bare["waiting"] == 3           # c2, c3, c6
+    confirmed_ack_only = REAL_LABELS.iloc[[1]]
+    assert real(WEEK, labels=confirmed_ack_only)["requests"] == 3
+
+
+def test_no_policy_no_targets_and_the_default_window():
+    r = real(WEEK, policy=None)
+    assert r["due_requests"] is None and r["within_target_rate"] is None
+    assert r["overdue"] is None and r["minutes_spent_estimate"] is None
+    assert r["waiting"] == 2 and r["lapsed"] == 1  # window 30 days
+
+
+def test_compute_metrics_and_the_contract_json():
+    from adviser_analytics.metrics import compute_metrics, to_contract
+
+    full = compute_metrics(REAL, None, REAL_LABELS, None, POLICY2, WEEK, data_to=DATA_TO)
+    assert full["coverage"] == {"data_to": "2025-03-20", "as_of": "2025-03-09",
+                                "complete": True}
+    assert full["load"]["backlog"] == 2  # the alias the reports read this round
+    out = to_contract(full)
+    assert list(out) == ["period", "coverage", "load", "introductions", "policy"]
+    assert list(out["load"]) == [
+        "inbound_messages", "requests", "requests_opened_by_them", "requests_in_your_threads",
+        "group_messages", "answered_requests", "reply_rate", "first_reply_hours_median",
+        "first_reply_hours_p90", "due_requests", "within_target_rate", "waiting",
+        "waiting_oldest_days", "overdue", "lapsed", "minutes_spent_estimate",
+        "minutes_budget", "first_reply_working_hours_median", "first_reply_working_hours_p90"]
+    assert "backlog" not in out["load"] and "backlog_oldest_days" not in out["load"]
+    assert out["load"]["waiting_oldest_days"] == 17.5
+    after = to_contract(compute_metrics(REAL, None, REAL_LABELS, None, POLICY2,
+                                        Period.parse("2025-04-01", "2025-04-30"),
+                                        data_to=DATA_TO))
+    assert after["coverage"]["as_of"] is None
+    assert all(v is None for v in after["load"].values())
+
+
+def test_metrics_command_text_says_what_the_data_cover():
+    from adviser_analytics.cli import _metrics_text
+    from adviser_analytics.metrics import compute_metrics, to_contract
+
+    def text(period):
+        return _metrics_text(to_contract(compute_metrics(REAL, None, REAL_LABELS, None, POLICY2,
+                                                         period, data_to=DATA_TO)))
+
+    week = text(WEEK)
+    assert "requests for help: 4 (3 in conversations they started, 1 in conversations you " \
+           "started), answered: 3 (75%)" in week
+    assert "Waiting on 2025-03-09: 2 requests, the oldest 17.5 days, 1 past your reply " \
+           "target; 1 older unanswered request let go" in week
+    assert "answered within your target: 75% of 4 due" in week
+    assert "so far" not in week
+    cut = text(Period.parse("2025-03-17", "2025-03-31"))
+    assert "Your newest export is from 2025-03-20: figures so far, as of 2025-03-20." in cut
+    after = text(Period.parse("2025-04-01", "2025-04-30"))
+    assert "starts after your newest export (2025-03-20)" in after
+    assert "Waiting" not in after and "backlog" not in after

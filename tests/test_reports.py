@@ -114,7 +114,7 @@ def test_self_key_numbers_match_metrics(monthly_reports, report_workspace, label
     assert shown["Answered (at any time since)"] == str(load["answered_requests"])
     assert shown["Reply rate"] == (_pct(load["answered_requests"], load["requests"])
                                    if load["requests"] else "–")
-    assert shown["Conversations waiting at the end"] == str(load["backlog"])
+    assert shown["Conversations waiting at the end"] == str(load["waiting"])  # was backlog
     assert shown["Decisions the policy speaks to"] == str(pol["decisions"])
     assert shown["Following the policy in force"] == (
         _pct(pol["conforming"], pol["decisions"]) if pol["decisions"] else "–")

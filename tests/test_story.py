@@ -34,8 +34,18 @@ def _months(truth: dict) -> list[Period]:
 
 def test_requests_and_answers_by_month_match_the_truth(labelled, sample_series):
     truth = load_truth(sample_series[0])
-    started = pd.to_datetime([r["started_at"] for r in truth["requests"]], utc=True)
-    replied = pd.Series([r["replied_at"] is not None for r in truth["requests"]])
+    with Workspace.open(labelled) as ws:
+        # REVISED (domain.md): requests are runs in one-to-one conversations only; a group
+        # conversation names two or more recipients on a message, or has two or more writers
+        m = ws.messages(columns=("conversation_id", "sent_at", "sender_key", "direction",
+                                 "recipient_urls"))
+        named = m["recipient_urls"].fillna("").str.contains(r"[,;]", regex=True)
+        writers = m[m["direction"] == "inbound"].groupby("conversation_id")["sender_key"]
+        groups = set(m.loc[named, "conversation_id"]) | set(
+            writers.nunique().loc[lambda n: n > 1].index)
+    one_to_one = [r for r in truth["requests"] if r["conversation_id"] not in groups]
+    started = pd.to_datetime([r["started_at"] for r in one_to_one], utc=True)
+    replied = pd.Series([r["replied_at"] is not None for r in one_to_one])
     with Workspace.open(labelled) as ws:
         for month in _months(truth):
             in_month = (started >= month.start_ts) & (started < month.end_exclusive_ts)

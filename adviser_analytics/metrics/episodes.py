@@ -1,21 +1,35 @@
 """Requests: inbound episodes built from person-to-person messages.
 
-A request (inbound episode) is a maximal run of consecutive inbound messages in one
-conversation, messages ordered by ``sent_at`` then ``message_id``. It starts at its first
-inbound message and ends at the owner's next message in that conversation (its reply).
-Only the rows given are considered: drafts, system rows and other excluded rows must
-already be filtered out, so they can neither split nor close an episode.
+An inbound episode is a maximal run of consecutive inbound messages in one conversation.
+It starts at its first inbound message and ends at the owner's next message in that
+conversation (its reply). Only the rows given are considered: drafts, system rows and other
+excluded rows must already be filtered out, so they can neither split nor close an episode.
+
+Order within a conversation: by ``sent_at``; messages of the same second keep the
+conversation's order. LinkedIn writes a conversation newest first, so within one second the
+row further down the file is the earlier message: ties are broken by ``line`` descending when
+the frame has the line in the file (frames straight from ``export``), else by ``message_id``
+descending (the workspace numbers messages in file order as it stores them). A question and
+its reply in the same second are therefore question, then reply.
+
+Whether an episode counts as a *request* (one-to-one, not an acknowledgement) is decided in
+:mod:`.load` with the labels; here every episode gets ``group`` (the conversation has two or
+more other participants: two or more people wrote in it besides the owner, or a message
+names two or more recipients in ``recipient_urls``) and ``opened_by_them`` (the
+conversation's first message is inbound).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 __all__ = ["requests", "EPISODE_COLUMNS", "utc_ns", "request_key"]
 
 EPISODE_COLUMNS = ["conversation_id", "started_at", "counterpart_key", "inbound_messages",
-                   "last_inbound_at", "replied_at", "request_key"]
+                   "last_inbound_at", "replied_at", "request_key", "group", "opened_by_them"]
 
 
 def utc_ns(values: pd.Series) -> pd.Series:
@@ -47,14 +61,68 @@ def _empty() -> pd.DataFrame:
         "last_inbound_at": pd.Series(dtype="datetime64[ns, UTC]"),
         "replied_at": pd.Series(dtype="datetime64[ns, UTC]"),
         "request_key": pd.Series(dtype="string"),
+        "group": pd.Series(dtype=bool),
+        "opened_by_them": pd.Series(dtype=bool),
     })
+
+
+def _tie_rank(messages: pd.DataFrame) -> np.ndarray:
+    """Ascending = earlier within one second: minus the line in the file (newest first),
+    else minus ``message_id``, else the row order."""
+    for column in ("line", "message_id"):
+        if column in messages:
+            values = pd.to_numeric(messages[column], errors="coerce")
+            if values.notna().all():
+                return -values.to_numpy(dtype="int64")
+    return np.arange(len(messages), dtype="int64")
+
+
+def _names_several(urls: pd.Series) -> np.ndarray:
+    """Rows whose recipient list holds a separator (``,`` or ``;``), in Arrow (fast)."""
+    values = urls.array
+    try:
+        arr = pa.array(values) if hasattr(values, "__arrow_array__") else pa.array(
+            urls.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
+            raise TypeError
+    except (TypeError, pa.ArrowException):
+        text = urls.astype("string")
+        return (text.str.contains(",", regex=False) | text.str.contains(";", regex=False)) \
+            .fillna(False).to_numpy(dtype=bool)
+    hit = pc.or_(pc.match_substring(arr, ","), pc.match_substring(arr, ";"))
+    return pc.fill_null(hit, False).to_numpy(zero_copy_only=False).astype(bool)
+
+
+def _others_per_conversation(messages: pd.DataFrame, conv_codes: np.ndarray,
+                             inbound: np.ndarray, n_conv: int) -> np.ndarray:
+    """Per conversation code: how many other participants it shows (at least the distinct
+    inbound senders; at least the recipients named by any one message)."""
+    others = np.zeros(n_conv, dtype="int64")
+    if "sender_key" in messages and inbound.any():
+        sender_codes = pd.factorize(messages["sender_key"].astype("string"),
+                                    use_na_sentinel=False)[0]
+        width = int(sender_codes.max()) + 1
+        pairs = pd.unique(conv_codes[inbound].astype("int64") * width
+                          + sender_codes[inbound].astype("int64"))
+        others = np.bincount(pairs // width, minlength=n_conv).astype("int64")
+    if "recipient_urls" in messages:
+        several = _names_several(messages["recipient_urls"])
+        if several.any():
+            # the separators of the messages naming several recipients are counted
+            urls = messages["recipient_urls"].astype("string")[several]
+            counts = urls.str.count(r"[,;]\s*(?=\S)").to_numpy(dtype="int64") + 1
+            np.maximum.at(others, conv_codes[several], counts)
+    return others
 
 
 def requests(messages: pd.DataFrame) -> pd.DataFrame:
     """One row per inbound episode, ordered by conversation then start.
 
     Columns: ``conversation_id, started_at, counterpart_key, inbound_messages,
-    last_inbound_at, replied_at, request_key``. ``counterpart_key`` is the first inbound
+    last_inbound_at, replied_at, request_key, group, opened_by_them`` (see the module
+    docstring for the order of same-second messages). ``counterpart_key`` is the first inbound
     message's ``counterpart_key`` or, when that is missing (e.g. a group conversation), its
     ``sender_key``. ``replied_at`` is the owner's next message in the conversation (NaT if
     none yet). Vectorised: no Python loop over messages.
@@ -69,13 +137,13 @@ def requests(messages: pd.DataFrame) -> pd.DataFrame:
             return _empty()
     conv_codes, conv_uniques = pd.factorize(messages["conversation_id"], use_na_sentinel=False)
     sent = utc_ns(messages["sent_at"]).to_numpy(dtype="datetime64[ns]").view("int64")
-    mid = pd.to_numeric(messages["message_id"]).to_numpy(dtype="int64") \
-        if "message_id" in messages else np.arange(len(messages), dtype="int64")
-    order = np.lexsort((mid, sent, conv_codes))
+    order = np.lexsort((_tie_rank(messages), sent, conv_codes))
+    inbound_rows = (messages["direction"].astype("string").eq("inbound")
+                    .fillna(False).to_numpy(dtype=bool))
+    others = _others_per_conversation(messages, conv_codes, inbound_rows, len(conv_uniques))
     conv = conv_codes[order]
     sent = sent[order]
-    inbound = (messages["direction"].astype("string").eq("inbound")
-               .fillna(False).to_numpy(dtype=bool)[order])
+    inbound = inbound_rows[order]
 
     n = len(order)
     same_as_prev = np.zeros(n, dtype=bool)
@@ -94,6 +162,10 @@ def requests(messages: pd.DataFrame) -> pd.DataFrame:
     end_pos = np.flatnonzero(ends)
     if len(start_pos) == 0:
         return _empty()
+    # the conversation's first message (in sorted order) is inbound: they opened it
+    first_inbound = np.zeros(len(conv_uniques), dtype=bool)
+    firsts = ~same_as_prev
+    first_inbound[conv[firsts]] = inbound[firsts]
 
     # The row after a run's last inbound message is, if in the same conversation, outbound:
     # the owner's reply.
@@ -125,4 +197,6 @@ def requests(messages: pd.DataFrame) -> pd.DataFrame:
         "replied_at": _ts(replied),
     })
     out["request_key"] = request_key(out["conversation_id"], out["started_at"])
+    out["group"] = others[conv[start_pos]] >= 2
+    out["opened_by_them"] = first_inbound[conv[start_pos]]
     return out

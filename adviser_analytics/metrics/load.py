@@ -1,43 +1,76 @@
-"""Response load: requests, replies, reply times, backlog, time spent.
+"""Response load: requests, replies, reply times, waiting and lapsed requests, time spent.
 
-Definitions (``shared/domain.md``, "Metric definitions"), for a :class:`Period`:
+Definitions (``shared/domain.md``, "Metric definitions", revised), for a :class:`Period`:
 
-- ``inbound_messages``: inbound messages sent in the period.
-- ``requests``: inbound episodes that start in the period; ``answered_requests``: those with
-  an owner reply at any time in the data (also after the period's end).
-- ``reply_rate``: answered / requests, null when there are no requests.
-- ``first_reply_hours_median``/``_p90``: reply minus episode start, calendar hours, over the
-  period's answered requests (numpy's default linear interpolation); null when none.
-- ``backlog``: at the period's end (the instant after its last day), conversations whose last
-  message up to then is inbound, i.e. that hold an episode started before the end and not
-  replied to before it; ``backlog_oldest_days``: the age then, in days, of the oldest such
-  episode (from the start of its inbound run); null when the backlog is 0.
-- ``minutes_spent_estimate``: owner messages in the period, each times the
-  ``minutes_per_reply`` of the policy version in force on its day; ``minutes_budget``:
-  ``minutes_per_week`` / 7 per day of the period, per version in force. Capacity figures
-  for days before the first version come from the first version (they are an estimate of
-  effort, not an expectation). Null without a policy or when a version lacks the number.
+- **Coverage**. ``data_to`` is the newest export's date (the data reach the end of that
+  day); when the caller does not know it, the day of the newest message given is used.
+  ``as_of`` is the earlier of the period's last day and ``data_to``; every instant "at
+  as_of" below is the end of that day. A period that starts after ``data_to`` has no
+  figures: every key is None (never 0). ``complete`` is False when ``data_to`` cuts the
+  period short.
+- ``inbound_messages``: inbound messages of the period (group conversations included).
+- **Requests**: inbound episodes (:mod:`.episodes`) that start in the period, in one-to-one
+  conversations, except runs labelled ``no_reply_needed`` (a label of any source: rules
+  suggest it, the adviser confirms or corrects it). A run in a group conversation counts
+  as a request only when the adviser has labelled it (a *confirmed* ``handling`` label
+  other than ``no_reply_needed``): inferred handlings are derived for every run and are not
+  the adviser's word. ``requests_opened_by_them`` (the conversation's first message is
+  theirs) + ``requests_in_your_threads`` (the owner opened it) = ``requests``.
+- ``group_messages``: inbound messages of the period in group conversations (context).
+- ``answered_requests``: requests with an owner reply anywhere in the data (up to
+  ``data_to``, so for a recent period "so far"); ``reply_rate`` = answered / requests (None
+  when there are no requests); ``first_reply_hours_median``/``_p90``: reply minus start, in
+  calendar hours, over the answered requests (p90 by numpy's linear interpolation).
+- ``due_requests``: requests whose deadline (start + ``reply_within_days`` of the version in
+  force on the start date) falls on or before the end of ``data_to``;
+  ``within_target_rate``: those answered by their deadline / ``due_requests`` (unanswered
+  ones are misses). None without a reply target (no policy, or no version gives one).
+  Requests started before the first version, or under a version without a target, have no
+  deadline and are not due.
+- **Waiting** at ``as_of``, over the unanswered requests of any start date (no reply before
+  the end of ``as_of``; requests as defined above): age = end of ``as_of`` minus start, in
+  days. ``waiting``: age at most ``waiting_window_days`` (of the version in force on
+  ``as_of``; 30 without a policy); ``waiting_oldest_days``: the largest such age (None when
+  nothing waits); ``overdue``: waiting ones older than their ``reply_within_days`` (None
+  without a reply target); ``lapsed``: older than the window (a count, never a list).
+- ``minutes_spent_estimate``: owner messages of the period, each times the
+  ``minutes_per_reply`` of the version in force on its day; ``minutes_budget``:
+  ``minutes_per_week`` / 7 per covered day (to ``as_of``), per version in force. Capacity
+  figures for days before the first version come from the first version. None without a
+  policy or when a version lacks the number.
 - ``first_reply_working_hours_median``/``_p90``: the same reply times counting only the
   policy's working hours (its days, start-end, in its time zone, DST-aware), using the
-  working hours of the version in force when the episode started; null when the policy
+  working hours of the version in force when the request started; None when the policy
   gives none.
+
+:func:`load` returns the contract's keys (``LOAD_KEYS``) and the documented extras
+(``LOAD_EXTRAS``), plus, for the reflection report of this round only, the retired
+``backlog``/``backlog_oldest_days`` as aliases of ``waiting``/``waiting_oldest_days`` and
+``answered_within_target`` (count); :func:`adviser_analytics.metrics.compute_metrics`
+leaves those out of the ``metrics --json`` object.
 """
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ..periods import Period, split
-from ..policy import Policy, WorkingHours
+from ..policy import DEFAULT_WAITING_WINDOW_DAYS, NO_REPLY_NEEDED, Policy, WorkingHours
 from .episodes import requests as build_requests
 from .episodes import utc_ns
 
 __all__ = [
     "load",
     "load_series",
+    "coverage",
+    "data_end",
+    "request_mask",
+    "LOAD_KEYS",
+    "LOAD_EXTRAS",
     "reply_hours",
     "working_hours_between",
     "weekday_hour_counts",
@@ -155,15 +188,17 @@ def _working_reply_hours(answered: pd.DataFrame, policy: Policy | None) -> np.nd
 # capacity
 
 
-def _minutes_spent(arrays: _Arrays, period: Period, policy: Policy | None) -> float | None:
+def _minutes_spent(arrays: _Arrays, start: int, end: int, policy: Policy | None
+                   ) -> float | None:
     if policy is None:
         return None
-    in_period = (arrays.sent >= period.start_ts.value) & (arrays.sent < period.end_exclusive_ts.value)
+    in_period = (arrays.sent >= start) & (arrays.sent < end)
     sent = arrays.sent[arrays.outbound & in_period].view("datetime64[ns]")
     rates = np.array([np.nan if v.minutes_per_reply is None else v.minutes_per_reply
                       for v in policy.versions])
     if len(sent) == 0:
-        return 0.0 if policy.capacity_version(period.start).minutes_per_reply is not None \
+        first_day = pd.Timestamp(start, tz="UTC")
+        return 0.0 if policy.capacity_version(first_day).minutes_per_reply is not None \
             else None
     idx = policy.version_index(sent)
     idx[idx < 0] = 0
@@ -173,10 +208,10 @@ def _minutes_spent(arrays: _Arrays, period: Period, policy: Policy | None) -> fl
     return float(per_message.sum())
 
 
-def _minutes_budget(period: Period, policy: Policy | None) -> float | None:
+def _minutes_budget(first: object, last: object, policy: Policy | None) -> float | None:
     if policy is None:
         return None
-    days = pd.Series(pd.date_range(period.start, period.end, freq="D", tz="UTC"))
+    days = pd.Series(pd.date_range(first, last, freq="D", tz="UTC"))
     weekly = np.array([np.nan if v.minutes_per_week is None else v.minutes_per_week
                        for v in policy.versions])
     idx = policy.version_index(days)
@@ -187,106 +222,222 @@ def _minutes_budget(period: Period, policy: Policy | None) -> float | None:
     return float(per_day.sum())
 
 
-def _within_target(answered: pd.DataFrame, policy: Policy | None) -> int | None:
+def _targets_ns(starts: np.ndarray, policy: Policy | None) -> np.ndarray | None:
+    """Per request start (int64 ns): its reply target in ns (NaN = no target: before the
+    first version or a version without ``reply_within_days``); None when the policy has no
+    target at all."""
     if policy is None:
         return None
     targets = np.array([np.nan if v.reply_within_days is None else v.reply_within_days
-                        for v in policy.versions])
+                        for v in policy.versions], dtype=float)
     if np.isnan(targets).all():
         return None
-    if len(answered) == 0:
-        return 0
-    idx = policy.version_index(answered["started_at"])
-    idx[idx < 0] = 0
-    days = (_ns(answered["replied_at"]) - _ns(answered["started_at"])) / _DAY
-    target = targets[idx]
-    return int(np.sum(~np.isnan(target) & (days <= np.nan_to_num(target, nan=-1))))
+    if len(starts) == 0:
+        return np.zeros(0, dtype=float)
+    idx = policy.version_index(starts.view("datetime64[ns]"))
+    out = np.where(idx >= 0, targets[np.maximum(idx, 0)], np.nan)
+    return out * _DAY
 
 
 # ---------------------------------------------------------------------------------------
 # the load of a period
 
+#: The contract's keys of ``metrics --json`` "load", in its order.
+LOAD_KEYS = ("inbound_messages", "requests", "requests_opened_by_them",
+             "requests_in_your_threads", "group_messages", "answered_requests", "reply_rate",
+             "first_reply_hours_median", "first_reply_hours_p90", "due_requests",
+             "within_target_rate", "waiting", "waiting_oldest_days", "overdue", "lapsed",
+             "minutes_spent_estimate")
+#: Documented additions (the domain asks for them beside the contract's figures).
+LOAD_EXTRAS = ("minutes_budget", "first_reply_working_hours_median",
+               "first_reply_working_hours_p90")
+#: Kept for the reflection report of this round; not in ``metrics --json``.
+LOAD_INTERNAL = ("backlog", "backlog_oldest_days", "answered_within_target")
+_NAT = np.iinfo("int64").min
+
 
 @dataclass(frozen=True)
 class _Arrays:
-    """Columns of the messages and episodes as numpy arrays, prepared once per series."""
+    """Columns of the messages and requests as numpy arrays, prepared once per series."""
 
     sent: np.ndarray      # int64 ns UTC
     inbound: np.ndarray   # bool
     outbound: np.ndarray  # bool
-    ep_start: np.ndarray  # int64 ns UTC
+    in_group: np.ndarray  # bool: the message's conversation is a group conversation
+    requests: pd.DataFrame  # the episodes that are requests (any start date)
+    ep_start: np.ndarray  # int64 ns UTC, of ``requests``
     ep_reply: np.ndarray  # int64 ns UTC, NaT = int64 min
+    ep_mine: np.ndarray   # bool: in a conversation the owner opened
+    data_to: object       # datetime.date | None
 
 
-def _prepare(messages: pd.DataFrame, episodes: pd.DataFrame) -> _Arrays:
+def _handling_labels(labels: pd.DataFrame | None) -> pd.DataFrame:
+    if labels is None or len(labels) == 0:
+        return pd.DataFrame({"subject": pd.Series(dtype=str), "value": pd.Series(dtype=str),
+                             "source": pd.Series(dtype=str)})
+    lab = labels.loc[labels["kind"].astype("string").eq("handling").fillna(False),
+                     ["subject", "value", "source"]]
+    return lab.astype({"subject": str, "value": str, "source": str})
+
+
+def request_mask(episodes: pd.DataFrame, labels: pd.DataFrame | None) -> np.ndarray:
+    """Which episodes are requests: one-to-one and not labelled ``no_reply_needed``, or in a
+    group conversation with a confirmed handling (see the module docstring)."""
+    if len(episodes) == 0:
+        return np.zeros(0, dtype=bool)
+    group = episodes["group"].to_numpy(dtype=bool) if "group" in episodes \
+        else np.zeros(len(episodes), dtype=bool)
+    lab = _handling_labels(labels)
+    keys = episodes["request_key"].astype(str)
+    if len(lab) == 0:
+        return ~group
+    ack = keys.isin(set(lab.loc[lab["value"] == NO_REPLY_NEEDED, "subject"])).to_numpy()
+    adviser = keys.isin(set(lab.loc[(lab["source"] == "confirmed")
+                                    & (lab["value"] != NO_REPLY_NEEDED), "subject"])).to_numpy()
+    return ~ack & (~group | adviser)
+
+
+def data_end(messages: pd.DataFrame, data_to: object = None):
+    """``data_to`` as a date: the one given, else the day of the newest message (None when
+    there is none)."""
+    if data_to is not None and data_to is not pd.NaT:
+        if isinstance(data_to, datetime.datetime | pd.Timestamp):
+            return pd.Timestamp(data_to).date()
+        if isinstance(data_to, datetime.date):
+            return data_to
+        return pd.Timestamp(str(data_to)).date()
+    if messages is None or len(messages) == 0:
+        return None
+    newest = utc_ns(messages["sent_at"]).max()
+    return None if pd.isna(newest) else newest.date()
+
+
+def coverage(period: Period, data_to: object) -> dict:
+    """``{"data_to", "as_of", "complete"}`` (dates, or None) for a period."""
+    if data_to is None:
+        return {"data_to": None, "as_of": None, "complete": False}
+    if period.start > data_to:
+        return {"data_to": data_to, "as_of": None, "complete": False}
+    as_of = min(period.end, data_to)
+    return {"data_to": data_to, "as_of": as_of, "complete": period.end <= data_to}
+
+
+def _prepare(messages: pd.DataFrame, episodes: pd.DataFrame, labels: pd.DataFrame | None,
+             data_to: object) -> _Arrays:
     if len(messages):
         direction = messages["direction"].astype("string")
         inbound = direction.eq("inbound").fillna(False).to_numpy(bool)
         outbound = direction.eq("outbound").fillna(False).to_numpy(bool)
         sent = _ns(messages["sent_at"])
+        if "group" in episodes and episodes["group"].any():
+            groups = set(episodes.loc[episodes["group"].to_numpy(dtype=bool),
+                                      "conversation_id"].astype(str))
+            in_group = messages["conversation_id"].astype(str).isin(groups).to_numpy(bool)
+        else:
+            in_group = np.zeros(len(messages), dtype=bool)
     else:
-        inbound = outbound = np.zeros(0, dtype=bool)
+        inbound = outbound = in_group = np.zeros(0, dtype=bool)
         sent = np.zeros(0, dtype="int64")
-    return _Arrays(sent, inbound, outbound, _ns(episodes["started_at"]),
-                   _ns(episodes["replied_at"]))
+    reqs = episodes.loc[request_mask(episodes, labels)]
+    mine = ~reqs["opened_by_them"].to_numpy(dtype=bool) if "opened_by_them" in reqs \
+        else np.zeros(len(reqs), dtype=bool)
+    return _Arrays(sent, inbound, outbound, in_group, reqs, _ns(reqs["started_at"]),
+                   _ns(reqs["replied_at"]), mine, data_end(messages, data_to))
+
+
+def _day_end_ns(day) -> int:
+    return (pd.Timestamp(day) + pd.Timedelta(days=1)).tz_localize("UTC").as_unit("ns").value
 
 
 def load(messages: pd.DataFrame, period: Period, policy: Policy | None = None, *,
-         episodes: pd.DataFrame | None = None, _arrays: _Arrays | None = None) -> dict:
-    """Response-load metrics for one period (see the module docstring).
+         episodes: pd.DataFrame | None = None, labels: pd.DataFrame | None = None,
+         data_to: object = None, _arrays: _Arrays | None = None) -> dict:
+    """Response-load metrics for one period (see the module docstring), with
+    ``"coverage"`` (``data_to``, ``as_of``, ``complete``; dates or None) among the keys.
 
-    ``episodes`` may be passed when already built (``episodes.requests(messages)``) to save
-    rebuilding them for every period of a series.
+    ``episodes``: ``episodes.requests(messages)`` when already built (saves rebuilding them
+    for every period of a series); ``labels``: the workspace's labels (``handling`` ones
+    decide group runs and acknowledgements); ``data_to``: the newest export's date.
     """
     if episodes is None:
         episodes = build_requests(messages)
-    arrays = _arrays if _arrays is not None else _prepare(messages, episodes)
-    start, end = period.start_ts.value, period.end_exclusive_ts.value
-    inbound_in_period = int(np.sum(arrays.inbound & (arrays.sent >= start)
-                                   & (arrays.sent < end)))
+    arrays = _arrays if _arrays is not None else _prepare(messages, episodes, labels, data_to)
+    cover = coverage(period, arrays.data_to)
+    out: dict = {k: None for k in (*LOAD_KEYS, *LOAD_EXTRAS, *LOAD_INTERNAL)}
+    out["coverage"] = cover
+    if cover["as_of"] is None:
+        return out
+    start, end = period.start_ts.value, _day_end_ns(cover["as_of"])
+    data_end_ns = _day_end_ns(arrays.data_to)
+    in_period = (arrays.sent >= start) & (arrays.sent < end)
+    out["inbound_messages"] = int(np.sum(arrays.inbound & in_period))
+    out["group_messages"] = int(np.sum(arrays.inbound & in_period & arrays.in_group))
 
-    reqs = episodes.loc[(arrays.ep_start >= start) & (arrays.ep_start < end)]
-    answered = reqs.loc[reqs["replied_at"].notna()]
-    n_req, n_ans = len(reqs), len(answered)
-    median, p90 = _quantiles(reply_hours(answered))
-    w_median, w_p90 = _quantiles(_working_reply_hours(answered, policy))
+    ep_start, ep_reply = arrays.ep_start, arrays.ep_reply
+    this = (ep_start >= start) & (ep_start < end)
+    answered = this & (ep_reply != _NAT)
+    n_req, n_ans = int(this.sum()), int(answered.sum())
+    out["requests"] = n_req
+    out["requests_in_your_threads"] = int(np.sum(this & arrays.ep_mine))
+    out["requests_opened_by_them"] = n_req - out["requests_in_your_threads"]
+    out["answered_requests"] = n_ans
+    out["reply_rate"] = (n_ans / n_req) if n_req else None
+    hours = (ep_reply[answered] - ep_start[answered]) / _HOUR
+    out["first_reply_hours_median"], out["first_reply_hours_p90"] = _quantiles(hours)
+    answered_frame = arrays.requests.loc[answered]
+    (out["first_reply_working_hours_median"],
+     out["first_reply_working_hours_p90"]) = _quantiles(
+        _working_reply_hours(answered_frame, policy))
 
-    nat = np.iinfo("int64").min
-    open_at_end = (arrays.ep_start < end) & ((arrays.ep_reply == nat) | (arrays.ep_reply >= end))
-    backlog = int(open_at_end.sum())
-    oldest = float((end - arrays.ep_start[open_at_end].min()) / _DAY) if backlog else None
+    # reply targets: of the version in force on each request's start
+    targets = _targets_ns(ep_start, policy)
+    if targets is not None:
+        has = ~np.isnan(targets)
+        deadline = ep_start + np.nan_to_num(targets, nan=0).astype("int64")
+        due = this & has & (deadline < data_end_ns)
+        met = due & (ep_reply != _NAT) & (ep_reply <= deadline)
+        out["due_requests"] = int(due.sum())
+        out["within_target_rate"] = (int(met.sum()) / int(due.sum())) if due.any() else None
+        out["answered_within_target"] = int(np.sum(answered & has & (ep_reply <= deadline)))
 
-    return {
-        "inbound_messages": inbound_in_period,
-        "requests": n_req,
-        "answered_requests": n_ans,
-        "reply_rate": (n_ans / n_req) if n_req else None,
-        "first_reply_hours_median": median,
-        "first_reply_hours_p90": p90,
-        "backlog": backlog,
-        "backlog_oldest_days": oldest,
-        "minutes_spent_estimate": _minutes_spent(arrays, period, policy),
-        "minutes_budget": _minutes_budget(period, policy),
-        "first_reply_working_hours_median": w_median,
-        "first_reply_working_hours_p90": w_p90,
-        "answered_within_target": _within_target(answered, policy),
-    }
+    # waiting at as_of: unanswered at the end of as_of, any start date
+    open_at = (ep_start < end) & ((ep_reply == _NAT) | (ep_reply >= end))
+    age = (end - ep_start) / _DAY
+    window = policy.waiting_window_on(cover["as_of"]) if policy is not None \
+        else DEFAULT_WAITING_WINDOW_DAYS
+    waiting = open_at & (age <= window)
+    out["waiting"] = int(waiting.sum())
+    out["waiting_oldest_days"] = float(age[waiting].max()) if waiting.any() else None
+    out["lapsed"] = int(np.sum(open_at & (age > window)))
+    if targets is not None:
+        out["overdue"] = int(np.sum(waiting & ~np.isnan(targets)
+                                    & ((end - ep_start) > np.nan_to_num(targets, nan=np.inf))))
+
+    out["minutes_spent_estimate"] = _minutes_spent(arrays, start, end, policy)
+    out["minutes_budget"] = _minutes_budget(period.start, cover["as_of"], policy)
+    out["backlog"], out["backlog_oldest_days"] = out["waiting"], out["waiting_oldest_days"]
+    return out
 
 
 def load_series(messages: pd.DataFrame, start: object, end: object,
                 policy: Policy | None = None, every: str = "week", *,
-                episodes: pd.DataFrame | None = None) -> pd.DataFrame:
+                episodes: pd.DataFrame | None = None, labels: pd.DataFrame | None = None,
+                data_to: object = None) -> pd.DataFrame:
     """One row of :func:`load` per ISO week (or month/term) of ``start``..``end``.
 
-    Columns: ``period`` (label), ``start``, ``end`` (dates), then the keys of :func:`load`.
+    Columns: ``period`` (label), ``start``, ``end`` (dates), ``as_of``, ``complete``, then
+    the keys of :func:`load`.
     """
     if episodes is None:
         episodes = build_requests(messages)
-    arrays = _prepare(messages, episodes)
+    arrays = _prepare(messages, episodes, labels, data_to)
     rows = []
     for p in split(start, end, every):
         row = {"period": p.label, "start": p.start, "end": p.end}
-        row.update(load(messages, p, policy, episodes=episodes, _arrays=arrays))
+        result = load(messages, p, policy, episodes=episodes, _arrays=arrays)
+        cover = result.pop("coverage")
+        row.update(as_of=cover["as_of"], complete=cover["complete"])
+        row.update(result)
         rows.append(row)
     return pd.DataFrame(rows)
 
