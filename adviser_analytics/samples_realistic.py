@@ -260,7 +260,9 @@ class _Inbox:
 
     # -- people ------------------------------------------------------------------------------
     def person(self, rel: str, first: str | None = None, last: str | None = None,
-               company: str | None = None, position: str | None = None) -> s.Person:
+               company: str | None = None, position: str | None = None,
+               pooled: bool = True) -> s.Person:
+        """A new invented person; ``pooled`` ones may be picked again for later conversations."""
         rng = self.rng
         for _ in range(200):
             f = first or (rng.choice(ORDINARY_FIRST) if rng.random() < 0.08 else rng.choice(s.FIRST_NAMES))
@@ -287,13 +289,14 @@ class _Inbox:
         p = s.Person(f, l, slug, rel, comp if company is None else company,
                      pos if position is None else position, "", rng.randrange(10_000_000, 999_999_999))
         self.people.append(p)
-        self.by_rel.setdefault(rel, []).append(p)
+        if pooled:
+            self.by_rel.setdefault(rel, []).append(p)
         return p
 
     def recruiter(self) -> s.Person:
         """A recruiter: relationship ``unknown`` (the truth's people say ``recruiter: true``)."""
         p = self.person("unknown", company=self.rng.choice(RECRUITER_COMPANIES),
-                        position=self.rng.choice(RECRUITER_POSITIONS))
+                        position=self.rng.choice(RECRUITER_POSITIONS), pooled=False)
         self.recruiters.append(p)
         return p
 
@@ -476,7 +479,7 @@ class _Inbox:
 
     def ev_dead(self, t: int) -> None:
         rng = self.rng
-        p = self.person("unknown")
+        p = self.person("unknown", pooled=False)  # nobody else writes in a dead thread
         t = self.S + int((t - self.S) * 0.6)  # old: in the first 60 % of the span
         conv = self.conv(p)
         text = rng.choice(DEAD_TEXTS)
@@ -706,6 +709,7 @@ def realistic_account(out_dir, contacts: int = 3000, seed: int = 1, months: int 
     for m in msgs:
         if m.reason:
             excluded[m.reason] = excluded.get(m.reason, 0) + 1
+    excluded["blank_person"] = sum(1 for r in inbox.conns if r.person is None and r.t < T)
     info = inbox.info
     runs = _runs(p2p, info, inbox.convs, owner.key)
     referrals = [{"conversation_id": m.conv, "sent_at": s._iso(m.t),
