@@ -361,6 +361,13 @@ INVITE_NOTES = {
     "spam": ("Hi Morwenna! I help careers professionals 10x their reach with crypto growth hacking. Let's connect!",
              "Web3 opportunity: double your network with our growth hacking bot."),
 }
+# personalised notes that jog the adviser's memory (asked for by the second policy)
+PERSONAL_NOTES = {
+    "client": ("Hi Morwenna, we spoke at the CV clinic on Tuesday about my placement year. I'd love to stay in touch.",
+               "Hello Morwenna, you helped me prepare for my Glasswing interview last month: I got the job! Thank you."),
+    "unknown": ("Hi Morwenna, we met at the alumni evening in Leeds; I was the one asking about museum careers.",
+                "Hello, I sat next to you at the Graduate Recruitment conference lunch. Great to meet you!"),
+}
 MULTILINE_INVITE = ("Hi Morwenna,\nThank you for the talk on graduate schemes today.\n"
                     "Best wishes,\n{first}")
 OUTREACH = "Hi {first}, would {company} like to join a panel at our Employer Insight Week in March?"
@@ -629,6 +636,7 @@ class Msg:
     direction: str = ""  # INCOMING / OUTGOING (2018, 2020)
     parts: tuple = ()  # the people in the row (not the owner)
     redacted: bool = False
+    ack: bool = False  # an acknowledgement ("thanks!"): needs no reply
 
 
 @dataclass(eq=False)
@@ -1049,6 +1057,7 @@ class SeriesTruth:
     declines: list
     policy_versions: list
     busy_weeks: list = field(default_factory=list)
+    story: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         base = Path(self.out_dir)
@@ -1066,6 +1075,7 @@ class SeriesTruth:
             "declines": self.declines,
             "policy_versions": self.policy_versions,
             "busy_weeks": self.busy_weeks,
+            "story": self.story,
         }
 
 
@@ -1434,6 +1444,7 @@ SERIES_TRAILING = ((), ("IS MESSAGE DRAFT",), TRAILING, ("ATTACHMENTS",),
                    TRAILING, (), TRAILING, ("IS MESSAGE DRAFT",), TRAILING,
                    ("ATTACHMENTS", "IS CONVERSATION DRAFT"), TRAILING, ("IS MESSAGE DRAFT",),
                    TRAILING)
+CONCENTRATED_EMPLOYER = "Glasswing Software"  # the employer of the two most asked-for contacts
 MULTILINE_FROM = date(2026, 2, 10)  # the first client invitation from here has a multi-line note
 SERIES_NESTED_MONTH = 3  # 2025-10-01: unzipped into a nested "(1)" folder
 SERIES_RESAVED_MONTH = 9  # 2026-04-01: Connections.csv re-saved by a spreadsheet
@@ -1573,6 +1584,13 @@ class _Story:
         for rel, n in historic.items():
             for _ in range(n):
                 self.new_person(rel)
+        pros = [p for p in self.pool["professional"]]
+        zoe = self.special["Zoë Brontë-Ngata"]
+        others = [p for p in pros if p is not zoe]
+        self.targets = [zoe, others[0]] + others[1:5]
+        self.target_weights = {0: 4.0, 1: 4.0, 2: 1.0, 3: 1.0, 4: 1.0, 5: 1.0}
+        for p in self.targets[:2]:  # the concentrated employer
+            p.company = CONCENTRATED_EMPLOYER
         lo, hi = _epoch(date(2014, 1, 1)), _epoch(date(2024, 10, 25))
         skip = {"José García", "Tobiah Wrenfield-Ames", "Łukasz Wróblewski", "Nguyễn Thị Lan"}
         for p in list(self.people):
@@ -1582,11 +1600,6 @@ class _Story:
         for _ in range(26):  # blank-person rows: deleted or hidden members
             t = rng.randint(_epoch(date(2015, 1, 1)), hi)
             self.conns.append(ConnRow(None, t - t % 86400))
-        pros = [p for p in self.pool["professional"]]
-        zoe = self.special["Zoë Brontë-Ngata"]
-        others = [p for p in pros if p is not zoe]
-        self.targets = [zoe, others[0]] + others[1:5]
-        self.target_weights = {0: 4.0, 1: 4.0, 2: 1.0, 3: 1.0, 4: 1.0, 5: 1.0}
         # two connections removed later
         self.removals = [(self.pool["unknown"][2], _epoch(date(2025, 11, 20))),
                          (self.pool["personal"][3], _epoch(date(2026, 5, 3)))]
@@ -1635,7 +1648,7 @@ class _Story:
                 for _ in range(_poisson(rng, rate / 7 * ww)):
                     self.introduction(t_day + rng.randint(8 * 3600, 22 * 3600))
             if phase != "before":
-                for _ in range(_poisson(rng, 1.4 / 7 * ww)):
+                for _ in range(_poisson(rng, 1.6 / 7 * ww)):
                     self.invite_in(t_day + rng.randint(6 * 3600, 23 * 3600))
                 if weekday:
                     for _ in range(_poisson(rng, 0.2 / 5)):
@@ -1680,21 +1693,21 @@ class _Story:
 
     def handling(self, rel: str, phase: str, busy: bool) -> str:
         if rel == "client":
-            table = {"before": {"refer": 0.5, "explain": 0.3, "answer": 0.15, "none": 0.05},
-                     "cautious": {"refer": 0.55, "explain": 0.3, "answer": 0.08, "none": 0.07},
-                     "genuine": ({"answer": 0.25, "refer": 0.25, "explain": 0.05, "none": 0.45}
+            table = {"before": {"refer": 0.5, "explain": 0.3, "answer": 0.17, "none": 0.03},
+                     "cautious": {"refer": 0.57, "explain": 0.31, "answer": 0.09, "none": 0.03},
+                     "genuine": ({"answer": 0.26, "refer": 0.26, "explain": 0.18, "none": 0.3}
                                  if busy else
-                                 {"answer": 0.5, "refer": 0.4, "explain": 0.05, "none": 0.05})}[phase]
+                                 {"answer": 0.52, "refer": 0.41, "explain": 0.05, "none": 0.02})}[phase]
         elif rel == "colleague":
-            table = {"answer": 0.7, "none": 0.3} if busy else {"answer": 0.92, "none": 0.08}
+            table = {"answer": 0.85, "none": 0.15} if busy else {"answer": 0.97, "none": 0.03}
         elif rel == "professional":
-            table = {"answer": 0.6, "refer": 0.35, "none": 0.05}
+            table = {"answer": 0.62, "refer": 0.36, "none": 0.02}
         elif rel == "personal":
-            table = {"answer": 0.85, "none": 0.15}
+            table = {"answer": 0.96, "none": 0.04}
         elif phase == "genuine":
-            table = {"refer": 0.4, "explain": 0.2, "answer": 0.2, "none": 0.2}
+            table = {"refer": 0.45, "explain": 0.2, "answer": 0.27, "none": 0.08}
         else:
-            table = {"refer": 0.3, "explain": 0.3, "none": 0.4}
+            table = {"refer": 0.4, "explain": 0.45, "none": 0.15}
         return _wchoice(self.rng, table)
 
     def reply_delay(self, phase: str, busy: bool) -> float:
@@ -1763,6 +1776,7 @@ class _Story:
         if replied and handling != "explain" and rng.random() < 0.25:
             thanks = self.inbound(conv, person, end + rng.randint(3600, 20 * 3600),
                                   rng.choice(THANKS))
+            thanks.ack = True
             end = thanks.t
             if rng.random() < 0.45:
                 r2 = _working_time(thanks.t + rng.randint(1800, 86400), rng)
@@ -1820,7 +1834,7 @@ class _Story:
         else:
             outcome = _wchoice(rng, {"made": 0.3, "met": 0.12, "explained": 0.15,
                                      "redirected": 0.15, "target_declined": 0.1,
-                                     "no_response": 0.3 if busy else 0.08})
+                                     "no_response": 0.25 if busy else 0.05})
         values = dict(tf=tp.first, rf=requester.first, company=tp.company)
         reply_t = _working_time(int(t + self.reply_delay("genuine", busy) * 86400), rng)
         resolved = None
@@ -1889,7 +1903,7 @@ class _Story:
             if phase == "cautious":
                 table = {"redirect": 0.85, "accept": 0.15}
             else:
-                table = {"accept": 0.5, "ignore": 0.5} if busy else {"accept": 0.92, "ignore": 0.08}
+                table = {"accept": 0.4, "ignore": 0.6} if busy else {"accept": 0.92, "ignore": 0.08}
         elif rel in ("colleague", "professional", "personal"):
             table = {"accept": 0.95, "ignore": 0.05}
         elif rel == "unknown":
@@ -1923,10 +1937,18 @@ class _Story:
             multiline, self.multiline_done = True, True
         if multiline:
             inv.message = _fmt(MULTILINE_INVITE, first=person.first)
+        elif rel in PERSONAL_NOTES and phase == "genuine" and rng.random() < 0.45:
+            # the new policy asks: "jog my memory by sending a personalised invitation"
+            inv.message = rng.choice(PERSONAL_NOTES[rel])
         elif rng.random() < (0.7 if rel == "spam" else 0.15):
             inv.message = rng.choice(INVITE_NOTES[rel])
         self.invited[person.key] = t
         decision = self.decision(rel, phase, busy)
+        if inv.message and phase == "genuine" and rel in PERSONAL_NOTES and not busy:
+            # a personalised invitation jogs her memory: accepted far more often (busy weeks
+            # keep their drift: invitations pile up unanswered whatever they say)
+            decision = _wchoice(rng, {"accept": 0.8, "ask": 0.15, "ignore": 0.05}
+                                if rel == "unknown" else {"accept": 1.0})
         if person is self.special.get("José García"):
             decision = "redirect" if phase == "cautious" else "accept"
         delay = (rng.uniform(3, 15) if busy else rng.uniform(0.1, 4)) * 86400
@@ -1948,7 +1970,7 @@ class _Story:
                 if rng.random() < 0.4:
                     r = self.inbound(conv, person, when + rng.randint(3600, 3 * 86400),
                                      rng.choice(ASK_INVITE_REPLIES))
-                    if rng.random() < 0.7:
+                    if rng.random() < 0.9:
                         self.outbound(conv, _working_time(r.t + rng.randint(1800, 2 * 86400), rng),
                                       ASK_INVITE_OWNER)
             else:
@@ -2013,7 +2035,7 @@ class _Story:
             r = self.inbound(conv, p, _working_time(m.t + rng.randint(3600, 4 * 86400), rng),
                              rng.choice(OUTREACH_REPLIES))
             end = r.t
-            if rng.random() < 0.8:
+            if rng.random() < 0.92:
                 end = self.outbound(conv, _working_time(r.t + rng.randint(1800, 2 * 86400), rng),
                                     OUTREACH_WRAP).t
         self.busy_until[p.key] = end + 10 * 86400
@@ -2157,6 +2179,9 @@ def write_series(out_dir, seed: int = 7, months: int = 15) -> SeriesTruth:
     # the story's truth, over everything the workspace will have seen
     union = sorted(exported.values(), key=lambda m: m.mid)
     p2p = [m for m in union if m.reason is None]
+    opened_by: dict[str, str] = {}
+    for m in sorted(p2p, key=lambda m: (m.t, m.mid)):
+        opened_by.setdefault(m.ckey, "owner" if m.outbound else "them")
     requests = []
     for e in episodes(p2p):
         start, reply = e["start"], e["reply"]
@@ -2173,6 +2198,11 @@ def write_series(out_dir, seed: int = 7, months: int = 15) -> SeriesTruth:
             "requester": start.parts[0].key if start.parts else None,
             "relationship": start.parts[0].relationship if start.parts else None,
             "messages": len(e["msgs"]),
+            # raw facts for the revised definitions: one other participant or a group; who
+            # wrote first in the conversation; a run of thanks only (needs no reply)
+            "one_to_one": len(start.parts) == 1,
+            "opened_by": opened_by[e["ckey"]],
+            "acknowledgement": all(m.ack for m in e["msgs"]),
         })
     conn_at = {}
     for r in story.conns:
@@ -2185,7 +2215,7 @@ def write_series(out_dir, seed: int = 7, months: int = 15) -> SeriesTruth:
             "direction": inv.direction.lower(), "name": p.name, "profile_url": p.key,
             "sent_at": _iso(inv.t), "decision": inv.decision,
             "accepted_on": inv.accepted_on.isoformat() if inv.accepted_on else None,
-            "relationship": p.relationship,
+            "relationship": p.relationship, "personalised": bool(inv.message),
         })
     introductions = []
     for intro in story.introductions:
@@ -2195,6 +2225,7 @@ def write_series(out_dir, seed: int = 7, months: int = 15) -> SeriesTruth:
         introductions.append({
             "requester_url": intro["requester"].key, "requester_name": intro["requester"].name,
             "target_url": intro["target"].key, "target_name": intro["target"].name,
+            "target_company": intro["target"].company,
             "requested_on": _day(ask.t).isoformat(), "requested_at": _iso(ask.t),
             "conversation_id": ask.conv, "outcome": intro["outcome"],
             "resolved_on": _day(intro["resolved"]).isoformat() if intro["resolved"] else None,
@@ -2212,6 +2243,7 @@ def write_series(out_dir, seed: int = 7, months: int = 15) -> SeriesTruth:
         requests=requests, introductions=introductions, declines=declines,
         policy_versions=policy_versions,
         busy_weeks=[{"from": a.isoformat(), "to": b.isoformat()} for a, b in BUSY_WEEKS],
+        story=_story_facts(invitations, introductions),
     )
     (out_dir / "truth.json").write_text(
         json.dumps(series.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
@@ -2229,6 +2261,24 @@ def write_series(out_dir, seed: int = 7, months: int = 15) -> SeriesTruth:
         before=round(sum(before) / len(before)) if before else "?",
         after=round(sum(after) / len(after)) if after else "?", seed=seed), encoding="utf-8")
     return series
+
+
+def _story_facts(invitations: list[dict], introductions: list[dict]) -> dict:
+    """The story's shape in numbers: personalised invitations and the concentrated employer."""
+    personalised = {}
+    for phase, lo, hi in (("cautious-avoidance", STORY_START, POLICY_CHANGE),
+                          ("genuine-connection", POLICY_CHANGE, date(9999, 1, 1))):
+        rows = [i for i in invitations if i["direction"] == "incoming" and i["personalised"]
+                and lo.isoformat() <= i["sent_at"][:10] < hi.isoformat()
+                and i["relationship"] != "spam"]
+        personalised[phase] = {"received": len(rows),
+                               "accepted": sum(i["decision"] == "accept" for i in rows)}
+    per_employer: dict[str, int] = {}
+    for i in introductions:
+        per_employer[i["target_company"]] = per_employer.get(i["target_company"], 0) + 1
+    return {"personalised_invitations": personalised,
+            "concentrated_employer": CONCENTRATED_EMPLOYER,
+            "introductions_per_employer": dict(sorted(per_employer.items(), key=lambda kv: -kv[1]))}
 
 
 def _requests_per_month(requests: list[dict]) -> dict[str, int]:
