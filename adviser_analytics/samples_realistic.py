@@ -785,3 +785,37 @@ def realistic_account(out_dir, contacts: int = 3000, seed: int = 1, months: int 
     (out_dir / "realistic_truth.json").write_text(
         json.dumps(truth.to_dict(), ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
     return truth
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m adviser_analytics.samples_realistic --out DIR [--contacts 3000] ...``"""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m adviser_analytics.samples_realistic",
+        description="Write a realistic adviser's LinkedIn exports (invented) and their truth.")
+    parser.add_argument("--out", required=True, help="folder to write into")
+    parser.add_argument("--contacts", type=int, default=3000, help="connections (default 3000)")
+    parser.add_argument("--messages", type=int, default=None,
+                        help="person-to-person messages (default 10 per contact)")
+    parser.add_argument("--months", type=int, default=12, help="months of history (default 12)")
+    parser.add_argument("--exports", type=int, default=1, help="monthly exports (default 1)")
+    parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    args = parser.parse_args(argv)
+    try:
+        truth = realistic_account(args.out, contacts=args.contacts, seed=args.seed,
+                                  months=args.months, messages=args.messages, exports=args.exports)
+    except ValueError as exc:
+        parser.error(str(exc))
+    c = truth.counts
+    print(f"wrote {len(truth.exports)} export(s) to {args.out} in {truth.seconds:.1f} s: "
+          f"{truth.connections} connections, {truth.messages} person-to-person messages, "
+          f"{c['requests']} requests ({c['unanswered_requests']} unanswered), "
+          f"{c['acknowledgements']} acknowledgements, {c['group_runs']} group runs, "
+          f"{c['referrals']} referrals, {c['introductions']} introduction requests, "
+          f"{c['traps']} ordinary messages with trap words; truth in realistic_truth.json")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

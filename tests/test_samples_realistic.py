@@ -226,3 +226,15 @@ def test_three_thousand_contacts_in_seconds_and_through_ingest(tmp_path):
     p2p = messages[messages["exclusion"].isna()]
     assert (p2p["direction"] == "inbound").sum() == sum(r["messages"] for r in truth.runs)
     assert (p2p["direction"] == "outbound").sum() == truth.counts["owner_messages"]
+
+
+def test_command_line(tmp_path, capsys):
+    from adviser_analytics.samples_realistic import main
+
+    assert main(["--out", str(tmp_path), "--contacts", "80", "--months", "4", "--seed", "2"]) == 0
+    said = capsys.readouterr().out
+    truth = json.loads((tmp_path / "realistic_truth.json").read_text(encoding="utf-8"))
+    assert f"{truth['connections']} connections" in said and truth["connections"] == 80
+    assert len(list(tmp_path.glob("Complete_LinkedInDataExport_*.zip"))) == 1
+    with pytest.raises(SystemExit):
+        main(["--out", str(tmp_path), "--contacts", "5"])
