@@ -14,6 +14,10 @@ Three generators:
 - :func:`write_maximal`: the heavy account of the benchmark (30,000 connections, 300,000
   messages), vectorised.
 
+Beside them, :mod:`adviser_analytics.samples_realistic` writes a messy, realistic inbox of
+thousands of contacts (acknowledgements, group threads, recruiters, other languages, names
+that are ordinary words) with the raw facts it wrote.
+
 The truth follows the classification of ``shared/domain.md``. Every excluded message row
 carries exactly one quirk, so its reason is unambiguous:
 
@@ -1519,8 +1523,10 @@ message. No real personal data.
 The story: few client connections and referred or explained client requests at first; after
 the policy change more client connections, more requests (about {before} a month before,
 about {after} a month by the end), referrals, introduction requests (some contacts asked
-often) and honest declines; then some drift in busy weeks (requests left unanswered, client
-invitations ignored).
+often, most of them at one employer, {employer}) and honest declines; more personalised
+invitations, and nearly all of them accepted; then some drift in busy weeks (requests left
+unanswered or declined, client invitations ignored). Most requests are answered within days:
+at the end a handful are waiting and a handful of older ones lapsed.
 
 Remake it (byte-identical) with:
 
@@ -2259,7 +2265,8 @@ def write_series(out_dir, seed: int = 7, months: int = 15) -> SeriesTruth:
         resaved=(export_dates[SERIES_RESAVED_MONTH].isoformat() if months > SERIES_RESAVED_MONTH else "(none)"),
         start=STORY_START.isoformat(), change=POLICY_CHANGE.isoformat(),
         before=round(sum(before) / len(before)) if before else "?",
-        after=round(sum(after) / len(after)) if after else "?", seed=seed), encoding="utf-8")
+        after=round(sum(after) / len(after)) if after else "?", seed=seed,
+        employer=CONCENTRATED_EMPLOYER), encoding="utf-8")
     return series
 
 
