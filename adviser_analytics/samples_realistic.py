@@ -37,7 +37,7 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import dataclass, field, fields
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 from adviser_analytics import samples as s
@@ -604,7 +604,36 @@ class _Inbox:
             getattr(self, "ev_" + kind)(t)
 
 
-def _runs(msgs: list[s.Msg], info: dict, convs: dict, owner_key: str) -> list[dict]:
+def _run_facts(cid: str, current: list, reply, info: dict, one: bool, opened: str) -> dict:
+    """The raw facts of one inbound run (``current``) and the owner's reply (or None)."""
+    facts = [info.get(m.mid, {}) for m in current]
+    ack = all(f.get("ack") for f in facts)
+    kinds = [f.get("kind", "request") for f in facts if not f.get("ack")] or \
+        [facts[0].get("kind", "acknowledgement")]
+    first = current[0]
+    if ack:
+        expected = "no_reply_needed"
+    elif not one:
+        expected = None  # group context, not a request
+    elif reply is None:
+        expected = "none"
+    elif (reply.kind or "").startswith("refer:"):
+        expected = "refer"
+    else:
+        expected = reply.kind or "answer"
+    return {
+        "conversation_id": cid, "start": s._iso(first.t), "sender": first.parts[0].key,
+        "relationship": first.parts[0].relationship, "messages": len(current),
+        "one_to_one": one, "opened_by": opened, "acknowledgement": ack,
+        "request": one and not ack, "kind": kinds[0], "lang": facts[0].get("lang", "en"),
+        "answered_at": s._iso(reply.t) if reply else None,
+        "same_second": bool(reply and reply.t == current[-1].t),
+        "expected_handling": expected,
+    }
+
+
+def _runs(msgs: list[s.Msg], info: dict, convs: dict) -> list[dict]:
+    """Inbound runs per conversation (same-second rows in the order they were written)."""
     by_conv: dict[str, list[s.Msg]] = {}
     for m in msgs:
         if m.reason is None:
@@ -616,36 +645,14 @@ def _runs(msgs: list[s.Msg], info: dict, convs: dict, owner_key: str) -> list[di
         opened = "owner" if rows[0].outbound else "them"
         one = members[cid] == 1
         current: list[s.Msg] = []
-
-        def close(reply: s.Msg | None) -> None:
-            facts = [info.get(m.mid, {}) for m in current]
-            ack = all(f.get("ack") for f in facts)
-            kinds = [f.get("kind", "request") for f in facts if not f.get("ack")] or \
-                [facts[0].get("kind", "acknowledgement")]
-            first = current[0]
-            runs.append({
-                "conversation_id": cid, "start": s._iso(first.t), "sender": first.parts[0].key,
-                "relationship": first.parts[0].relationship, "messages": len(current),
-                "one_to_one": one, "opened_by": opened, "acknowledgement": ack,
-                "request": one and not ack, "kind": kinds[0],
-                "lang": facts[0].get("lang", "en"),
-                "answered_at": s._iso(reply.t) if reply else None,
-                "same_second": bool(reply and reply.t == current[-1].t),
-                "expected_handling": ("no_reply_needed" if ack else
-                                      None if not one else
-                                      "none" if reply is None else
-                                      "refer" if (reply.kind or "").startswith("refer:") else
-                                      reply.kind or "answer"),
-            })
-
         for m in rows:
             if not m.outbound:
                 current.append(m)
             elif current:
-                close(m)
+                runs.append(_run_facts(cid, current, m, info, one, opened))
                 current = []
         if current:
-            close(None)
+            runs.append(_run_facts(cid, current, None, info, one, opened))
     runs.sort(key=lambda r: (r["start"], r["conversation_id"]))
     return runs
 
@@ -711,7 +718,7 @@ def realistic_account(out_dir, contacts: int = 3000, seed: int = 1, months: int 
             excluded[m.reason] = excluded.get(m.reason, 0) + 1
     excluded["blank_person"] = sum(1 for r in inbox.conns if r.person is None and r.t < T)
     info = inbox.info
-    runs = _runs(p2p, info, inbox.convs, owner.key)
+    runs = _runs(p2p, info, inbox.convs)
     referrals = [{"conversation_id": m.conv, "sent_at": s._iso(m.t),
                   "referral": info[m.mid]["referral"], "with_link": info[m.mid]["with_link"]}
                  for m in p2p if m.outbound and "referral" in info.get(m.mid, {})]
