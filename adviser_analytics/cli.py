@@ -277,6 +277,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("demo", parents=[common], help="build the sample workspace and its reports")
     p.add_argument("--out", metavar="DIR")
     p.set_defaults(handler=cmd_demo)
+
+    from adviser_analytics import advice, browse, contacts, handover  # one module per command
+
+    for module in (advice, handover, contacts, browse):
+        module.add_parser(commands, common)
     return parser
 
 
