@@ -95,7 +95,13 @@ def search_messages(ws, query: str, limit: int | None = 200,
     """Messages matching ``query`` (all words, any order; ``word*`` for a prefix; ``"a
     phrase"``), best match first: ``message_id, sent_at (UTC), conversation_id,
     conversation_title, sender_name, direction, subject, snippet`` (the matching words in
-    ``[...]``). Person-to-person messages only unless ``include_excluded``."""
+    ``[...]``). Person-to-person messages only unless ``include_excluded``. ``ws`` is an open
+    :class:`~adviser_analytics.workspace.Workspace` or a workspace folder."""
+    if not hasattr(ws, "db"):
+        from adviser_analytics.workspace import Workspace
+
+        with Workspace.open(ws) as opened:
+            return search_messages(opened, query, limit, include_excluded)
     match = fts_query(query)
     columns = ["message_id", "sent_at", "conversation_id", "conversation_title", "sender_name",
                "direction", "subject", "snippet"]

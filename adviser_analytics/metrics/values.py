@@ -111,7 +111,7 @@ def out_of_hours_replies(messages: pd.DataFrame, working_hours, start=None, end=
     sent_at = utc_ns(sent["sent_at"])
     sent_at = sent_at[_in_window(sent_at, start, end)]
     local = sent_at.dt.tz_convert(working_hours.tz)
-    weekday = local.dt.weekday
+    weekday = local.dt.day_of_week
     minutes = local.dt.hour * 60 + local.dt.minute
     start_min = working_hours.start.hour * 60 + working_hours.start.minute
     end_min = working_hours.end.hour * 60 + working_hours.end.minute
@@ -152,7 +152,7 @@ def weekly_minutes(messages: pd.DataFrame, policy, start, end) -> dict:
         idx = policy.version_index(sent_at)
         cost = np.where(idx >= 0, per_reply[np.maximum(idx, 0)], per_reply[0])
         week_of = sent_at.dt.tz_localize(None).dt.normalize() - pd.to_timedelta(
-            sent_at.dt.weekday, unit="D")
+            sent_at.dt.day_of_week, unit="D")
         by_week = pd.DataFrame({"week": week_of.to_numpy(), "cost": cost}).groupby("week")
         replies = by_week.size()
         minutes = by_week["cost"].sum(min_count=1)
