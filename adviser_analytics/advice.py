@@ -270,8 +270,9 @@ def add_parser(commands, common) -> None:
         help='the "Advice for contacting" text for your profile, from your policy',
         description='Writes the "Advice for contacting" text for your LinkedIn profile from the '
                     'policy in force, in first-person words. The words come from a template you '
-                    'can edit: copy adviser_analytics/templates/advice.txt.j2 to '
-                    'WORKSPACE/templates/advice.txt.j2 and your copy is used instead.')
+                    f'can edit: copy {PACKAGE_TEMPLATES / TEMPLATE_NAME} to '
+                    f'WORKSPACE/{WORKSPACE_TEMPLATES}/{TEMPLATE_NAME} (inside your workspace '
+                    'folder) and your copy is used instead.')
     p.add_argument("--out", metavar="FILE",
                    help="write to FILE: .md for Markdown, .html for a web page, else plain text "
                         "(default: print the plain text)")

@@ -168,7 +168,12 @@ def add_parser(commands, common) -> None:
     p.set_defaults(handler=run)
 
 
-def run(args, runner=subprocess.run) -> int:
+def start(command: list[str]):
+    """Run Datasette in the foreground until Ctrl+C (tests replace this)."""
+    return subprocess.run(command, check=False)
+
+
+def run(args) -> int:
     from adviser_analytics.cli import _say, _workspace_path
     from adviser_analytics.store_search import refresh_search_index
     from adviser_analytics.workspace import DB_NAME, Workspace
@@ -194,7 +199,7 @@ def run(args, runner=subprocess.run) -> int:
         _say(args, f"Opening your workspace read-only at http://127.0.0.1:{args.port}/ "
                    "(stop with Ctrl+C).")
         try:
-            result = runner(command)
+            result = start(command)
         except KeyboardInterrupt:
             return 0
     code = getattr(result, "returncode", 0)

@@ -99,7 +99,7 @@ def to_vcard(rows: pd.DataFrame) -> str:
         if _text(row.relationship):
             card.add("categories").value = [
                 RELATIONSHIP_WORDS.get(row.relationship, row.relationship)]
-        cards.append(card.serialize())
+        cards.append(card.serialize(validate=False))  # N and FN are always there
     return "".join(cards)
 
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from adviser_analytics.errors import AdviserAnalyticsError
 from adviser_analytics.people import name_key, normalise_url
-from adviser_analytics.workspace import Workspace, utc_now
 from adviser_analytics.store_search import rebuild_if_present
+from adviser_analytics.workspace import Workspace, utc_now
 
 RETENTION_KEY = "content_retained_from"
 

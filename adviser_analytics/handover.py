@@ -114,7 +114,7 @@ def handover_html(rows: pd.DataFrame, parts, owner_name: str | None, include_cli
 def write_handover(ws, out: Path, include_clients: bool = False) -> dict:
     """Write ``handover.csv`` and ``handover.html`` into ``out``; returns what was written."""
     rows = handover_rows(ws.people(), ws.labels("relationship"),
-                         ws.messages(content=False, columns=ws.METRIC_COLUMNS),
+                         ws.messages(content=False, columns=("sent_at", "counterpart_key")),
                          ws.introductions(), include_clients=include_clients)
     parts = read_policy(ws.policy_text())
     out = Path(out)
@@ -137,8 +137,9 @@ def add_parser(commands, common) -> None:
                     "employers and professional contacts worth an introduction, with the "
                     "relationship, last interaction, introductions asked of them and a notes "
                     "column, and a checklist. Clients are left out unless you ask. The page can "
-                    "be edited: copy adviser_analytics/templates/handover.html.j2 to "
-                    "WORKSPACE/templates/handover.html.j2.")
+                    f"be edited: copy {PACKAGE_TEMPLATES / 'handover.html.j2'} to "
+                    f"WORKSPACE/{WORKSPACE_TEMPLATES}/handover.html.j2 (inside your workspace "
+                    "folder).")
     p.add_argument("--out", metavar="DIR", help="the folder to write into (default: WORKSPACE/handover)")
     p.add_argument("--include-clients", action="store_true",
                    help="list clients too (they are personal data: share only under your "

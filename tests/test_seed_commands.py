@@ -350,8 +350,7 @@ def test_browse_builds_a_read_only_datasette_command(seed, monkeypatch, capsys):
         return subprocess.CompletedProcess(command, 0)
 
     monkeypatch.setattr(browse, "datasette_installed", lambda: True)
-    monkeypatch.setattr(browse.subprocess, "run", fake_run)
-    monkeypatch.setattr(browse.run, "__defaults__", (fake_run,))
+    monkeypatch.setattr(browse, "start", fake_run)
     code, out, err = run_cli(capsys, "browse", "--workspace", str(seed), "--no-browser",
                              "--port", "8123")
     assert code == 0, err
@@ -410,3 +409,19 @@ def test_browse_really_serves_the_canned_queries(seed):
         process.terminate()
         process.wait(timeout=10)
     assert (seed / DB_NAME).read_bytes() == before  # nothing written while browsing
+
+
+# ---------------------------------------------------------------------- the sample story
+def test_the_sample_story_in_the_value_measures(seed_template):
+    """The sample adviser changed policy on 2026-01-05 (genuine connection): introductions
+    are asked for after it, and one games employer draws most of them (impartiality)."""
+    with Workspace.open(seed_template) as ws:
+        intro, people = ws.introductions(), ws.people()
+    before = values.introductions_spread(intro, people, None, "2026-01-04")
+    after = values.introductions_spread(intro, people, "2026-01-05", None)
+    assert before["asked"] < after["asked"]
+    assert after["concentrated"] is True
+    assert after["top_employer"] == "Lanternfish Games"
+    assert after["top_employer_share"] == pytest.approx(20 / 44)
+    low, high = after["top_employer_share_ci95"]
+    assert low < 20 / 44 < high
