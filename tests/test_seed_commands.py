@@ -293,6 +293,25 @@ def test_forget_clears_the_search_index(seed):
         assert len(search_messages(ws, "introduce")) == 0
 
 
+def test_forget_person_leaves_no_word_of_theirs_searchable(seed):
+    from adviser_analytics.forget import forget_person
+
+    with Workspace.open(seed) as ws:
+        found = search_messages(ws, "introduce", limit=None)
+        inbound = ws.messages().set_index("message_id").loc[found["message_id"]]
+        key = inbound.loc[inbound["direction"] == "inbound", "sender_key"].iloc[0]
+        surname = ws.people().set_index("person_key").loc[key, "name"].split()[-1]
+        before = len(search_messages(ws, surname, limit=None))
+        assert before > 0
+        forget_person(ws, key)
+        raw = ws.db.execute(f"SELECT COUNT(*) FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH ?",
+                            (f'"{surname}"',)).fetchone()[0]
+        left = ws.messages(include_excluded=True)  # the index covers every message row
+        text = (left["subject"].fillna("") + " " + left["content"].fillna("") + " "
+                + left["sender_name"].fillna(""))
+        assert raw == int(text.str.contains(rf"\b{surname}\b", case=False).sum()) < before
+
+
 def test_explore_notebook_ends_with_the_search_cell():
     nb = json.loads((ROOT / "notebooks" / "explore.ipynb").read_text(encoding="utf-8"))
     source = "".join(nb["cells"][-1]["source"])
