@@ -743,7 +743,7 @@ def run_reports(workspace: str | os.PathLike, start: object, end: object,
 
     from .metrics import compute_metrics
     from .reflection import all_person_keys, ensure_pseudonyms, headline, period_title
-    from .workspace import Workspace
+    from .store import Workspace
 
     if audience not in AUDIENCES:
         raise ValueError(f"audience must be one of {AUDIENCES}")

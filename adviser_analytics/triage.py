@@ -29,10 +29,10 @@ import pandas as pd
 from adviser_analytics import labels as L
 from adviser_analytics.errors import AdviserAnalyticsError
 from adviser_analytics.metrics.episodes import requests as find_requests
+from adviser_analytics.store import DB_NAME, Workspace, default_path
 from adviser_analytics.textsafety import (
     html_text as safe_text,  # entities decoded once, then escaped
 )
-from adviser_analytics.workspace import DB_NAME, Workspace, default_path
 
 EXCERPT_CHARS = 300
 REQUEST_VALUES = ("answer", *(f"refer: {r}" for r in L.REFERRALS), "explain", "none")

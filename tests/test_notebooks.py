@@ -25,7 +25,7 @@ from helpers import build_reports_workspace
 
 from adviser_analytics.metrics import compute
 from adviser_analytics.periods import Period
-from adviser_analytics.workspace import Workspace
+from adviser_analytics.store import Workspace
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"

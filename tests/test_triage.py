@@ -9,8 +9,8 @@ from helpers import URL, build, copy_of, labels_of
 
 from adviser_analytics.errors import BadLabelsError
 from adviser_analytics.labels import set_label
+from adviser_analytics.store import Workspace
 from adviser_analytics.triage import REQUEST_VALUES, TriageQueue, item_html, safe_text
-from adviser_analytics.workspace import Workspace
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "triage.ipynb"
 

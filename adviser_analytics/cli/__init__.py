@@ -22,12 +22,26 @@ import sys
 import traceback
 
 from adviser_analytics import __version__
-from adviser_analytics.cli import demo, forget, ingest, labels, metrics, policy, report, status
+from adviser_analytics.cli import (
+    advice,
+    browse,
+    contacts,
+    demo,
+    forget,
+    handover,
+    ingest,
+    labels,
+    metrics,
+    policy,
+    report,
+    status,
+)
 from adviser_analytics.errors import AdviserAnalyticsError, UsageError
-from adviser_analytics.workspace import ENV_VAR
+from adviser_analytics.store import ENV_VAR
 
 #: The command modules, in the order ``--help`` lists them.
-COMMANDS = (ingest, status, labels, policy, metrics, report, forget, demo)
+COMMANDS = (ingest, status, labels, policy, metrics, report, forget, demo, advice, handover,
+            contacts, browse)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from adviser_analytics.errors import UsageError
-from adviser_analytics.workspace import default_path
+from adviser_analytics.store import default_path
 
 
 def emit(args: argparse.Namespace, payload: dict, human: str) -> None:

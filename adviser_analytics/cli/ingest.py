@@ -7,7 +7,7 @@ from pathlib import Path
 
 from adviser_analytics.cli.common import emit, workspace_path
 from adviser_analytics.errors import AdviserAnalyticsError
-from adviser_analytics.workspace import DB_NAME, Workspace
+from adviser_analytics.store import DB_NAME, Workspace
 
 SKIP_WORDS = {
     "blank_person": "connection or invitation rows with no person (deleted or hidden members)",

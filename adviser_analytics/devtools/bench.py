@@ -48,7 +48,7 @@ def stage_bare_read(export: Path) -> dict:
 
 def stage_ingest(export: Path, workspace: Path) -> dict:
     from adviser_analytics.ingest import ingest
-    from adviser_analytics.workspace import Workspace
+    from adviser_analytics.store import Workspace
 
     start = time.perf_counter()
     with Workspace.create(workspace) as ws:
@@ -62,7 +62,7 @@ def stage_metrics(workspace: Path, month: str) -> dict:
 
     from adviser_analytics.metrics import compute
     from adviser_analytics.periods import Period
-    from adviser_analytics.workspace import Workspace
+    from adviser_analytics.store import Workspace
 
     first = pd.Timestamp(month + "-01").date()
     last = (pd.Timestamp(month + "-01") + pd.offsets.MonthEnd(0)).date()

@@ -95,7 +95,7 @@ def bench_reports(workspace: str | os.PathLike, periods: list[Period] | None = N
 def _last_months(workspace: Path, count: int) -> list[Period]:
     import sqlite3
 
-    from adviser_analytics.workspace import DB_NAME
+    from adviser_analytics.store import DB_NAME
 
     with sqlite3.connect(workspace / DB_NAME) as db:
         last = db.execute("SELECT MAX(sent_at) FROM messages WHERE exclusion IS NULL"
