@@ -23,7 +23,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/adviser-analytics lab --workspace $(WORKSPACE)
 
 bench: $(STAMP)
 	$(BIN)/python -m adviser_analytics.bench

@@ -277,6 +277,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("demo", parents=[common], help="build the sample workspace and its reports")
     p.add_argument("--out", metavar="DIR")
     p.set_defaults(handler=cmd_demo)
+
+    from adviser_analytics import lab  # `lab`: its parser and handler live in lab.py
+
+    lab.add_parser(commands, [common])
     return parser
 
 
