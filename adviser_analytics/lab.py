@@ -162,7 +162,9 @@ def prepare_lab(workspace: Path, reports: Path | None = None) -> LabFolder:
             have = _cells_digest(target)
             if have == new:
                 continue  # up to date (its outputs are kept)
-            if have != record.get(name):
+            if have != record.get(name):  # the adviser changed it: keep it
+                if new == record.get(name):
+                    continue  # and nothing newer ships: nothing to say
                 lab.notes.append(f"{name} in {root} has your changes: it is kept as it is "
                                  f"(the current version is {shipped}).")
                 continue
