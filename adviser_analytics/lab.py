@@ -218,13 +218,15 @@ def run_lab(workspace: str | Path | None, jupyter_args: list[str] | tuple[str, .
     say(f"JupyterLab opens in {lab.root}: triage.ipynb and explore.ipynb, and your reports "
         f"under reports/ ({lab.reports}). Every notebook uses the workspace {lab.workspace}. "
         "Stop JupyterLab with Ctrl+C.")
-    try:
-        done = subprocess.run(jupyter_command(lab.root, jupyter_args),
-                              env=lab_environment(lab.workspace), check=False)
-    except KeyboardInterrupt:
-        say("JupyterLab stopped.")
-        return 0
-    return done.returncode
+    process = subprocess.Popen(jupyter_command(lab.root, jupyter_args),
+                               env=lab_environment(lab.workspace))
+    while True:
+        try:
+            return process.wait()
+        except KeyboardInterrupt:
+            # JupyterLab got the same Ctrl+C: it asks, then stops its kernels and exits.
+            # Killing it here would leave its kernels running.
+            continue
 
 
 # ---------------------------------------------------------------------- command line
