@@ -27,7 +27,7 @@ test-quick: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow"
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/adviser-analytics lab --workspace $(WORKSPACE)
 
 bench: $(STAMP)
 	$(BIN)/python -m adviser_analytics.devtools.bench

@@ -61,7 +61,8 @@ def test_every_command_module_registers_its_command_and_handler():
              "metrics": ["--from", "2026-01-01", "--to", "2026-01-31"],
              "report": ["--from", "2026-01-01", "--to", "2026-01-31"],
              "forget": ["--person", "https://www.linkedin.com/in/x"], "demo": [],
-             "advice": [], "handover": [], "contacts": ["export", "x.vcf"], "browse": []}
+             "advice": [], "handover": [], "contacts": ["export", "x.vcf"], "browse": [],
+             "lab": []}
     assert [m.__name__.rsplit(".", 1)[-1] for m in cli.COMMANDS] == list(names)
     for module in cli.COMMANDS:
         name = module.__name__.rsplit(".", 1)[-1]

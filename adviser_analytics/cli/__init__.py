@@ -30,6 +30,7 @@ from adviser_analytics.cli import (
     forget,
     handover,
     ingest,
+    lab,
     labels,
     metrics,
     policy,
@@ -41,7 +42,7 @@ from adviser_analytics.store import ENV_VAR
 
 #: The command modules, in the order ``--help`` lists them.
 COMMANDS = (ingest, status, labels, policy, metrics, report, forget, demo, advice, handover,
-            contacts, browse)
+            contacts, browse, lab)
 
 
 def build_parser() -> argparse.ArgumentParser:

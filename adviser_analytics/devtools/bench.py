@@ -130,10 +130,11 @@ def main(argv: list[str] | None = None) -> int:
           f"{result['messages']['total']} person-to-person messages, "
           f"{result['invitations']['total']} invitations; skipped {result['skipped']}")
 
-    import sqlite3
+    from adviser_analytics.store import Workspace
+    from adviser_analytics.store.snapshots import last_message_at
 
-    with sqlite3.connect(workspace / "adviser.sqlite") as db:
-        last = db.execute("SELECT MAX(sent_at) FROM messages").fetchone()[0]
+    with Workspace.open(workspace) as ws:
+        last = last_message_at(ws, person_to_person=False)
     month = last[:7]
     metrics = _run_stage("metrics", str(workspace), month)
     print(f"{'one month of metrics (' + month + ')':<34}{metrics['seconds']:>9.2f}"
