@@ -31,6 +31,7 @@ lab: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m adviser_analytics.devtools.bench
+	$(BIN)/python -m adviser_analytics.devtools.bench_lab
 
 bench-reports: $(STAMP)
 	$(BIN)/python -m adviser_analytics.devtools.bench_reports
