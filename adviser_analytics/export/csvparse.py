@@ -199,7 +199,8 @@ def parse(raw, spec: FileSpec, where: str, limits: ReadLimits) -> Parsed:
         result = _parse_exact(data, body_start, body_end, header, wanted, first_line, where,
                               limits, encoding)
     columns, lines = result
-    columns, lines = _clean(columns, lines)
+    nul = data.find(b"\x00", body_start, body_end) >= 0
+    columns, lines = _clean(columns, lines, nul=nul)
     return Parsed(header, columns, lines, encoding)
 
 
@@ -441,13 +442,16 @@ def _giant_field(where, line, column, limits) -> BadExportError:
         "closed)", file=where, line=line, what_to_do=REDOWNLOAD)
 
 
-def _clean(columns: dict[str, pa.ChunkedArray], lines: np.ndarray):
-    """Strip every cell, turn empty cells into nulls, drop rows left with nothing at all."""
+def _clean(columns: dict[str, pa.ChunkedArray], lines: np.ndarray, *, nul: bool = False):
+    """Remove NUL characters (``nul``: the body holds one; nothing stores them), strip every
+    cell, turn empty cells into nulls, drop rows left with nothing at all."""
     empty = pa.scalar(None, type=pa.string())
     cleaned: dict[str, pa.ChunkedArray] = {}
     for name, column in columns.items():
         if column.type != pa.string():
             column = column.cast(pa.string())
+        if nul:
+            column = pc.replace_substring(column, "\x00", "")
         column = pc.utf8_trim_whitespace(column)
         if len(column) and column.null_count < len(column) and \
                 pc.min(pc.binary_length(column)).as_py() == 0:

@@ -231,10 +231,18 @@ class ZipSource(Source):
 
 
 class FolderSource(Source):
+    """A folder tree. Links are never followed out of it: a linked folder is not entered, a
+    link to a file inside the folder is read like the file, and a link to a file outside is
+    left out (``outside``); when that file is one this tool reads (``messages.csv`` ...),
+    reading the export stops with a message naming the link, rather than quietly leaving the
+    file out or reading a file that is not part of the export."""
+
     def __init__(self, path: Path, limits: ReadLimits):
         super().__init__(path, limits)
-        self.display = path.resolve().name or str(path)
+        self.root = Path(os.path.realpath(path))
+        self.display = self.root.name or str(path)
         self.names = []
+        self.outside: list[str] = []
         stack = [""]
         seen = 0
         while stack:
@@ -253,12 +261,32 @@ class FolderSource(Source):
                             if entry.name != "__MACOSX":
                                 stack.append(child)
                         elif entry.is_file():
-                            self.names.append(child)
+                            if entry.is_symlink() and not self._inside(path / child):
+                                self.outside.append(child)
+                            else:
+                                self.names.append(child)
             except OSError:
                 continue  # an unreadable sub-folder holds nothing this tool can use
+        for child in self.outside:
+            if kind_of(child.rsplit("/", 1)[-1]):
+                raise self._link_out(child)
+
+    def _inside(self, full: Path) -> bool:
+        """Whether ``full``, links resolved, is inside the export folder."""
+        real = os.path.realpath(full)
+        return os.path.commonpath([real, self.root]) == str(self.root)
+
+    def _link_out(self, name: str) -> BadExportError:
+        return BadExportError(
+            "this is a link to a file outside the export folder, and this tool reads only what "
+            "is inside the export", file=self.where(name),
+            what_to_do="Copy the file itself into the export folder in place of the link, or "
+                       "give this tool the .zip you downloaded from LinkedIn")
 
     def read(self, name: str, *, keep: bool = True) -> tuple[bytes, Digest]:
         full = self.path / name
+        if not self._inside(full):  # (swapped for a link since the folder was listed)
+            raise self._link_out(name)
         try:
             with open(full, "rb") as handle:
                 info = os.fstat(handle.fileno())
