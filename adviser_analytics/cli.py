@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import sys
 import traceback
@@ -16,7 +17,15 @@ from pathlib import Path
 
 from adviser_analytics import __version__
 from adviser_analytics.errors import AdviserAnalyticsError, UsageError
-from adviser_analytics.workspace import DB_NAME, ENV_VAR, Workspace, default_path
+from adviser_analytics.textsafety import terminal_text
+from adviser_analytics.workspace import (
+    DB_NAME,
+    ENV_VAR,
+    Workspace,
+    default_path,
+    worded_error,
+    workspace_lock,
+)
 
 SAMPLES_DIR = Path(__file__).resolve().parent.parent / "data_samples"
 DEMO_WORKSPACE = Path("workspace") / "demo"
@@ -26,16 +35,27 @@ DEMO_WORKSPACE = Path("workspace") / "demo"
 
 # ---------------------------------------------------------------------- output helpers
 def _emit(args, payload: dict, human: str) -> None:
+    """The one place results reach stdout: JSON (every control character escaped), or text
+    for people with escape codes shown, never obeyed (:func:`terminal_text`)."""
     if args.json:
-        json.dump(payload, sys.stdout, ensure_ascii=False, default=str)
-        sys.stdout.write("\n")
+        text = json.dumps(payload, ensure_ascii=False, default=str)
+        # json escapes C0 controls itself; DEL, C1 and the direction overrides are escaped too.
+        sys.stdout.write(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
     else:
-        print(human)
+        print(terminal_text(human))
+
+
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def _say(args, text: str) -> None:
     """Progress for people: on stderr when --json keeps stdout for the JSON object."""
-    print(text, file=sys.stderr if args.json else sys.stdout)
+    print(terminal_text(text), file=sys.stderr if args.json else sys.stdout)
+
+
+def _error(text: str) -> None:
+    """An error for people, on stderr, escape codes shown, never obeyed."""
+    print(terminal_text(f"adviser-analytics: {text}"), file=sys.stderr)
 
 
 def _workspace_path(args) -> Path:
@@ -53,17 +73,23 @@ def cmd_ingest(args) -> int:
                 what_to_do="Give the path of the LinkedIn export .zip you downloaded, or of the folder you unzipped it into",
             )
     path = _workspace_path(args)
-    folder_existed, db_existed = path.exists(), (path / DB_NAME).exists()
-    try:
-        with Workspace.create(path) as ws:
-            result = ingest(ws, args.exports)
-    except BaseException:
-        if not db_existed:  # leave no empty workspace behind a failed first ingest
-            for leftover in path.glob(DB_NAME + "*"):
-                leftover.unlink()
-            if not folder_existed:
-                shutil.rmtree(path, ignore_errors=True)
-        raise
+    folder_existed = path.exists()
+    # The lock is held for the whole ingest: a second ingest waits, so a failed first ingest
+    # cannot clean up another's data.
+    with workspace_lock(path, on_wait=lambda: _say(
+            args, "Another adviser-analytics command is adding an export to this workspace; "
+                  "waiting for it to finish ...")):
+        db_existed = (path / DB_NAME).exists()
+        try:
+            with Workspace.create(path) as ws:
+                result = ingest(ws, args.exports)
+        except BaseException:
+            if not db_existed:  # leave no empty workspace behind a failed first ingest
+                for leftover in path.glob(DB_NAME + "*"):
+                    leftover.unlink()
+                if not folder_existed:
+                    shutil.rmtree(path, ignore_errors=True)
+            raise
     payload = result.to_dict()
     lines = []
     for export in result.exports:
@@ -307,24 +333,26 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args)
     except AdviserAnalyticsError as error:
-        print(f"adviser-analytics: {error}", file=sys.stderr)
+        _error(str(error))
         return error.exit_code
     except UsageError as error:
-        print(f"adviser-analytics: {error}", file=sys.stderr)
+        _error(str(error))
         return 2
     except KeyboardInterrupt:
-        print("adviser-analytics: interrupted; the workspace is as it was before this command.",
-              file=sys.stderr)
+        _error("interrupted; the workspace is as it was before this command.")
         return 130
     except Exception as error:  # a bug: say so plainly, keep the details out of the way
+        worded = worded_error(error)
+        if worded is not None:
+            _error(str(worded))
+            return worded.exit_code
         if args.debug or os.environ.get("ADVISER_ANALYTICS_DEBUG"):
             traceback.print_exc()
-        print(
-            "adviser-analytics: something unexpected went wrong "
+        _error(
+            "something unexpected went wrong "
             f"({type(error).__name__}: {error}). This is a fault in adviser-analytics, not in "
             "your data; the workspace is as it was before this command. Please report it with "
-            "the command you ran (run again with --debug for details).",
-            file=sys.stderr,
+            "the command you ran (run again with --debug for details)."
         )
         return 3
 

@@ -8,8 +8,6 @@ import csv
 import io
 import json
 import os
-import shutil
-import sqlite3
 import stat
 import subprocess
 import sys
@@ -77,8 +75,8 @@ def test_a_link_to_an_unread_file_outside_is_left_out_quietly(tmp_path):
     secret.write_text("private", encoding="utf-8")
     (export / "notes.txt").symlink_to(secret)
     (export / "sub").symlink_to(tmp_path, target_is_directory=True)  # a linked folder
-    from adviser_analytics.export.sources import open_source
     from adviser_analytics.export.limits import DEFAULT_LIMITS
+    from adviser_analytics.export.sources import open_source
 
     with open_source(export, DEFAULT_LIMITS) as source:
         assert "notes.txt" not in source.names
@@ -190,3 +188,245 @@ def test_terminal_text_shows_controls_as_visible_escapes():
     assert shown == ("Eve\\x1b[2J\\x1b]0;pwned\\x07\\x08\\x0d\\x9b31mX\\u202eTxt\nnext\tline")
     assert terminal_text("José García") == "José García"
     assert terminal_text(None) == ""
+
+
+def _sample(n: int = 0) -> Path:
+    return sorted((ROOT / "data_samples").glob("*.zip"))[n]
+
+
+def _run(argv, capsys):
+    from adviser_analytics.cli import main
+
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+UNSAFE = ("\x1b", "\x07", "\x08", "\r", "\x9b", "\u202e")
+
+
+def test_crafted_names_reach_the_terminal_as_visible_text_only(tmp_path, capsys):
+    crafted = "Eve\x1b[31m\x1b]0;owned\x07\x08\rX\x9b2J\u202e"
+    export = folder_export(
+        tmp_path / f"export {crafted}",
+        **{"Profile.csv": f"First Name,Last Name,Headline\n\"{crafted}\",Owner,x\n",
+           "messages.csv": MESSAGES.replace("Ann Owner", f"\"{crafted} Owner\"")})
+    workspace = tmp_path / "ws"
+    outputs = []
+    code, out, err = _run(["--workspace", workspace, "ingest", export], capsys)
+    assert code == 0, err
+    outputs += [out, err]
+    assert "export Eve\\x1b[31m" in out  # the folder's name, shown, not obeyed
+    code, out, err = _run(["--workspace", workspace, "status"], capsys)
+    assert code == 0
+    assert "Owner: Eve\\x1b[31m\\x1b]0;owned\\x07\\x08\\x0dX\\x9b2J\\u202e Owner" in out
+    outputs += [out, err]
+    missing = tmp_path / f"gone{crafted}.zip"
+    code, out, err = _run(["--workspace", workspace, "ingest", missing], capsys)
+    assert code == 1 and "gone" in err
+    outputs += [out, err]
+    code, out, err = _run(["--workspace", workspace, "forget", "--person", crafted], capsys)
+    outputs += [out, err]
+    code, out, err = _run(["--workspace", workspace, "--json", "status"], capsys)
+    assert code == 0
+    assert json.loads(out)["owner"]["name"] == f"{crafted} Owner"  # JSON keeps the exact text
+    outputs += [out, err]
+    for text in outputs:
+        for character in UNSAFE:
+            assert character not in text, (character, text)
+
+
+# ---------------------------------------------------------------------------------------------
+# 5. Read-only workspaces, full disks
+
+
+@pytest.fixture
+def small_workspace(tmp_path, capsys) -> Path:
+    workspace = tmp_path / "ws"
+    code, _, err = _run(["--workspace", workspace, "ingest", _sample(0)], capsys)
+    assert code == 0, err
+    return workspace
+
+
+def _make_read_only(workspace: Path, folder: bool = True, file: bool = True) -> None:
+    for path in [*([workspace / "adviser.sqlite"] if file else []),
+                 *([workspace] if folder else [])]:
+        path.chmod(path.stat().st_mode & ~0o222)
+
+
+def _snapshot(folder: Path) -> dict:
+    return {p.name: (p.read_bytes(), p.stat().st_mode) for p in folder.iterdir()}
+
+
+@pytest.mark.parametrize("folder, file", [(True, True), (True, False), (False, True)])
+def test_reading_commands_work_on_a_read_only_workspace(small_workspace, capsys, folder, file):
+    code, before_status, _ = _run(["--workspace", small_workspace, "status"], capsys)
+    _make_read_only(small_workspace, folder, file)
+    before = _snapshot(small_workspace)
+    try:
+        code, out, err = _run(["--workspace", small_workspace, "status"], capsys)
+        assert (code, err) == (0, "")
+        assert out == before_status
+        code, out, err = _run(["--workspace", small_workspace, "metrics", "--from", "2025-01-01",
+                               "--to", "2025-12-31"], capsys)
+        assert code == 0 and "Inbound messages" in out, err
+        for argv in (["ingest", _sample(1)], ["labels", "suggest"]):
+            code, out, err = _run(["--workspace", small_workspace, *argv], capsys)
+            assert code == 1, (argv, err)
+            assert "is read-only" in err and "needs write access" in err
+            assert "Traceback" not in err and "fault" not in err
+        assert _snapshot(small_workspace) == before  # not even SQLite's side files appeared
+    finally:
+        for path in (small_workspace, small_workspace / "adviser.sqlite"):
+            path.chmod(path.stat().st_mode | 0o200)
+
+
+def test_a_full_disk_rolls_back_and_is_worded(small_workspace, capsys, monkeypatch):
+    from adviser_analytics.workspace import Workspace
+
+    code, status_before, _ = _run(["--workspace", small_workspace, "--json", "status"], capsys)
+    connect = Workspace._connect.__func__
+
+    def nearly_full(cls, path):
+        ws = connect(cls, path)
+        pages = ws.db.execute("PRAGMA page_count").fetchone()[0]
+        ws.db.execute(f"PRAGMA max_page_count = {pages + 3}")  # SQLite reports a full disk
+        return ws
+
+    monkeypatch.setattr(Workspace, "_connect", classmethod(nearly_full))
+    code, out, err = _run(["--workspace", small_workspace, "ingest", _sample(1)], capsys)
+    assert code == 1, err
+    assert "the disk is full" in err and "nothing was changed" in err
+    assert "fault in adviser-analytics" not in err
+    monkeypatch.undo()
+    code, status_after, _ = _run(["--workspace", small_workspace, "--json", "status"], capsys)
+    assert status_after == status_before
+
+
+def test_no_space_left_on_writing_a_file_is_worded(small_workspace, capsys, monkeypatch):
+    import errno
+
+    import adviser_analytics.cli as cli
+
+    def no_room(args):
+        raise OSError(errno.ENOSPC, "No space left on device", str(small_workspace / "x"))
+
+    monkeypatch.setattr(cli, "cmd_status", no_room)
+    code, out, err = _run(["--workspace", small_workspace, "status"], capsys)
+    assert code == 1
+    assert "the disk is full" in err and "Free some space" in err
+    assert "fault" not in err
+
+
+# ---------------------------------------------------------------------------------------------
+# 6. Two first ingests at once
+
+
+def _python(code: str) -> list[str]:
+    return [sys.executable, "-c", code]
+
+
+def _env() -> dict:
+    return {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_two_first_ingests_at_once_never_delete_each_others_data(tmp_path, attempt):
+    """Two real processes start the same instant on a new folder; one export is damaged.
+    Whoever goes first, the good export ends in the workspace and its command succeeded."""
+    workspace = tmp_path / "new" / "ws"
+    damaged = tmp_path / "damaged.zip"
+    damaged.write_bytes(_sample(1).read_bytes()[:5000])
+    go = tmp_path / "go"
+    code = ("import os, sys, time\n"
+            "from adviser_analytics.cli import main\n"
+            "import adviser_analytics.ingest\n"  # imported before the start, not after
+            "print('ready', flush=True)\n"
+            f"while not os.path.exists({str(go)!r}):\n    time.sleep(0.0005)\n"
+            "sys.exit(main(sys.argv[1:]))\n")
+    processes = [subprocess.Popen([*_python(code), "--workspace", str(workspace), "ingest",
+                                   str(export)], env=_env(), stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True)
+                 for export in ((_sample(0), damaged) if attempt % 2 else (damaged, _sample(0)))]
+    for process in processes:
+        assert process.stdout.readline().strip() == "ready"
+    go.touch()
+    results = {}
+    for process in processes:
+        out, err = process.communicate(timeout=120)
+        results[process.args[-1]] = (process.returncode, out, err)
+    good_code, good_out, good_err = results[str(_sample(0))]
+    bad_code, _, bad_err = results[str(damaged)]
+    assert good_code == 0, good_err
+    assert "117 new connections" in good_out
+    assert bad_code == 1 and "damaged" in bad_err, bad_err
+    from adviser_analytics.workspace import Workspace
+
+    with Workspace.open(workspace) as ws:
+        assert ws.totals()["connections"] == 117
+
+
+def test_a_second_ingest_waits_then_says_the_workspace_is_busy(tmp_path):
+    from adviser_analytics.errors import WorkspaceError
+    from adviser_analytics.workspace import workspace_lock
+
+    workspace = tmp_path / "ws"
+    holder = subprocess.Popen(
+        _python("import sys, time\nfrom adviser_analytics.workspace import workspace_lock\n"
+                f"with workspace_lock({str(workspace)!r}):\n"
+                "    print('held', flush=True)\n    sys.stdin.readline()\n"),
+        env=_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        told = []
+        with pytest.raises(WorkspaceError, match="is busy"):
+            with workspace_lock(workspace, wait=0.5, on_wait=lambda: told.append(1)):
+                pass
+        assert told == [1]
+    finally:
+        holder.stdin.write("\n")
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    with workspace_lock(workspace, wait=0.5):
+        pass  # free again once the other has finished
+
+
+# ---------------------------------------------------------------------------------------------
+# 7. Owner-only folders and files
+
+
+def test_folders_the_tool_makes_are_owner_only(tmp_path):
+    from adviser_analytics.files import private_folder, write_atomic
+
+    old = os.umask(0o022)
+    try:
+        (tmp_path / "mine").mkdir(mode=0o755)
+        write_atomic(tmp_path / "mine" / "reports" / "self" / "a.html", "x")
+        private_folder(tmp_path / "mine" / "reports" / "supervision")
+    finally:
+        os.umask(old)
+    mode = lambda p: stat.S_IMODE(p.stat().st_mode)  # noqa: E731
+    assert mode(tmp_path / "mine") == 0o755  # the adviser's own folder is left as it is
+    assert mode(tmp_path / "mine" / "reports") == 0o700
+    assert mode(tmp_path / "mine" / "reports" / "self") == 0o700
+    assert mode(tmp_path / "mine" / "reports" / "supervision") == 0o700
+    assert mode(tmp_path / "mine" / "reports" / "self" / "a.html") == 0o600
+
+
+@pytest.mark.slow
+def test_reports_are_owner_only_and_written_from_a_read_only_workspace(small_workspace, capsys,
+                                                                       tmp_path):
+    _make_read_only(small_workspace)
+    out = tmp_path / "shared" / "reports"
+    old = os.umask(0o022)
+    try:
+        code, stdout, err = _run(["--workspace", small_workspace, "report", "--from",
+                                  "2025-10-01", "--to", "2025-12-31", "--out", out], capsys)
+    finally:
+        os.umask(old)
+        for path in (small_workspace, small_workspace / "adviser.sqlite"):
+            path.chmod(path.stat().st_mode | 0o200)
+    assert code == 0, err
+    for path in [out.parent, out, *out.rglob("*")]:
+        expected = 0o700 if path.is_dir() else 0o600
+        assert stat.S_IMODE(path.stat().st_mode) == expected, path
