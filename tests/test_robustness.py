@@ -430,3 +430,73 @@ def test_reports_are_owner_only_and_written_from_a_read_only_workspace(small_wor
     for path in [out.parent, out, *out.rglob("*")]:
         expected = 0o700 if path.is_dir() else 0o600
         assert stat.S_IMODE(path.stat().st_mode) == expected, path
+
+
+# ---------------------------------------------------------------------------------------------
+# 4. messages.csv read in blocks
+
+
+def _messages_csv(rows: int) -> str:
+    lines = [MESSAGES.splitlines()[0]]
+    for i in range(rows):
+        content = f'"line one {i}\nline two, ""quoted"""' if i % 7 == 0 else f"plain {i}"
+        lines.append(f"2-{i % 5}==,,Jane Doe,https://www.linkedin.com/in/jane-doe,Ann Owner,"
+                     f"https://www.linkedin.com/in/ann,2024-11-02 09:{i % 60:02d}:00 UTC,,"
+                     f"{content},INBOX")
+        if i % 50 == 0:
+            lines.append("")  # a blank line: lines must not drift
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("block_bytes", [64, 300, 4096, 1 << 26])
+def test_messages_read_in_blocks_equal_the_whole_file(tmp_path, block_bytes):
+    from adviser_analytics.export import csvparse
+    from adviser_analytics.export.layouts import MESSAGES as SPEC
+    from adviser_analytics.export.limits import DEFAULT_LIMITS
+
+    data = _messages_csv(400).encode()
+    whole = csvparse.parse(data, SPEC, "messages.csv", DEFAULT_LIMITS)
+    pieces = [data[i:i + 97] for i in range(0, len(data), 97)]
+    blocks = list(csvparse.parse_stream(pieces, SPEC, "messages.csv", DEFAULT_LIMITS,
+                                        block_bytes))
+    assert len(blocks) >= (2 if block_bytes < 4096 else 1)
+    lines = [int(x) for b in blocks for x in b.lines]
+    assert lines == whole.lines.tolist()
+    # hand-computed: row i starts on line 2 + i + (extra lines of earlier multi-line cells)
+    # + (blank lines before it)
+    expected, line = [], 2
+    for i in range(400):
+        expected.append(line)
+        line += 2 if i % 7 == 0 else 1
+        line += 1 if i % 50 == 0 else 0
+    assert lines == expected
+    contents = [v for b in blocks for v in b.columns["content"].to_pylist()]
+    assert contents == whole.columns["content"].to_pylist()
+    assert contents[0] == 'line one 0\nline two, "quoted"'
+
+
+def test_read_export_and_message_batches_agree_with_the_file(tmp_path):
+    from adviser_analytics.export import read_message_batches
+
+    export = folder_export(tmp_path / "export", **{"messages.csv": _messages_csv(300)})
+    contents = read_export(export)
+    batches = list(read_message_batches(export, block_bytes=2000))
+    assert len(batches) > 3
+    joined = pd.concat(batches, ignore_index=True)
+    pd.testing.assert_frame_equal(joined, contents.messages)
+    assert len(contents.messages) == 300
+    import hashlib
+
+    digest = hashlib.sha256((export / "messages.csv").read_bytes()).hexdigest()
+    assert ("messages.csv", digest) in contents.files
+
+
+def test_a_quote_never_closed_is_found_across_blocks(tmp_path):
+    from adviser_analytics.export import read_message_batches
+
+    text = _messages_csv(100) + 'x,,Jane,,Ann,,2024-11-02 09:00:00 UTC,,"never closed\n' + \
+        "more\n" * 200
+    export = folder_export(tmp_path / "export", **{"messages.csv": text})
+    with pytest.raises(BadExportError, match="quote character is missing") as caught:
+        list(read_message_batches(export, block_bytes=500))
+    assert caught.value.line == 2 + 100 + 15 + 2  # after 100 rows, 15 multi-line, 2 blanks

@@ -252,10 +252,12 @@ def parse_stream(chunks, spec: FileSpec, where: str, limits: ReadLimits,
                     finished = True
                     break
                 buffer += chunk
-            cut = len(buffer) if finished else _row_boundary(buffer)
+            cut = len(buffer) if finished and len(buffer) <= wanted_bytes else \
+                _row_boundary(buffer, wanted_bytes)
             if cut is not None:
+                finished = finished and not buffer[cut:]
                 break
-            if len(buffer) > block_bytes + 4 * limits.max_field_bytes:
+            if finished or len(buffer) > block_bytes + 4 * limits.max_field_bytes:
                 cut = len(buffer)  # no row ends: let the parser say which cell never does
                 break
             wanted_bytes = len(buffer) + 1  # one row longer than the block: read on
@@ -267,10 +269,10 @@ def parse_stream(chunks, spec: FileSpec, where: str, limits: ReadLimits,
             yield parsed
 
 
-def _row_boundary(buffer) -> int | None:
-    """The offset just after the last newline in ``buffer`` that ends a row (an even number
-    of quotes before it), or ``None``."""
-    newline = buffer.rfind(b"\n")
+def _row_boundary(buffer, end: int) -> int | None:
+    """The offset just after the last newline in ``buffer[:end]`` that ends a row (an even
+    number of quotes before it), or ``None``."""
+    newline = buffer.rfind(b"\n", 0, end)
     if newline < 0:
         return None
     quotes = buffer.count(b'"', 0, newline)
