@@ -7,7 +7,16 @@ own process so that its peak resident memory (``ru_maxrss``) is its own.
 
 Measured on 2026-12-01 (2 shared cores), 1 GiB, 2,480,000 messages: ``read_export`` peaked at
 3,975 MiB before messages.csv was read in blocks, 1,939 MiB after; the whole ingest peaked at
-5,484 MiB before (the ingest side still prepares and writes the whole frame at once).
+5,484 MiB before and 5,453 MiB after: the target is NOT met yet, because ingest still gathers
+every block into one frame, then prepares and writes it at once.
+
+What is left (the write side, ingest.py / store): (1) find the owner from a first pass over
+``read_message_batches`` keeping only sender name, sender URL, conversation id and direction;
+(2) for each batch: ``prepare_messages``, erasures, insert with ``ON CONFLICT`` on the unique
+``message_key`` index (kept, not dropped, on a first ingest; duplicates across batches caught by
+a set of 8-byte keys), people and counts accumulated; all in the one transaction as now, so a
+failure still rolls everything back. Expected peak: one block (64 MiB of CSV) and its frames,
+plus the owner columns and the keys.
 """
 
 from __future__ import annotations
