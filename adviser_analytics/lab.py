@@ -30,7 +30,7 @@ from importlib import resources
 from pathlib import Path
 
 from adviser_analytics.errors import AdviserAnalyticsError, WorkspaceError
-from adviser_analytics.workspace import DB_NAME, ENV_VAR, Workspace, default_path
+from adviser_analytics.store import DB_NAME, ENV_VAR, Workspace, default_path
 
 __all__ = ["LAB_FOLDER", "LAB_NOTEBOOKS", "LabFolder",
            "find_workspace", "jupyter_command", "lab_environment", "notebooks_folder",

@@ -48,7 +48,7 @@ from pathlib import Path
 from . import __version__, privacy
 from .errors import AdviserAnalyticsError, PrivacyError, ReportError
 from .files import append_line as _append_line
-from .files import write_atomic
+from .files import private_folder, write_atomic
 from .periods import Period, split
 
 __all__ = [
@@ -768,7 +768,7 @@ def run_reports(workspace: str | os.PathLike, start: object, end: object,
             index = None
     out = Path(out)  # (made once the workspace has opened: a mistyped one leaves nothing)
     folder = out / audience
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_folder(folder)  # reports/ and reports/<audience>/ owner-only (0700)
     run = ReportRun(audience=audience, out=out, folder=folder)
 
     manifest = read_manifest(folder)

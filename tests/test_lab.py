@@ -16,7 +16,7 @@ import nbformat
 import pytest
 
 from adviser_analytics import lab
-from adviser_analytics.workspace import ENV_VAR, Workspace
+from adviser_analytics.store import ENV_VAR, Workspace
 
 ROOT = Path(__file__).resolve().parent.parent
 

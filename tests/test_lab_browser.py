@@ -28,8 +28,8 @@ from adviser_analytics.devtools.bench_lab import (
     triage_widget,
 )
 from adviser_analytics.labels import suggest
+from adviser_analytics.store import Workspace
 from adviser_analytics.triage import TriageQueue
-from adviser_analytics.workspace import Workspace
 
 pytestmark = pytest.mark.slow
 

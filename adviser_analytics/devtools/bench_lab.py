@@ -181,7 +181,7 @@ def wait_for_item(page, heading_part: str, timeout: float = 30_000) -> None:
 def wait_for_label(workspace: Path, kind: str, subject: str, value: str | None,
                    timeout: float = 10.0, source: str | None = "confirmed") -> float:
     """Seconds until the workspace holds ``value`` (None: no label) for the subject."""
-    from adviser_analytics.workspace import Workspace
+    from adviser_analytics.store import Workspace
 
     started = time.perf_counter()
     deadline = time.monotonic() + timeout
@@ -204,7 +204,7 @@ def build_sample_workspace(folder: Path) -> Path:
     from adviser_analytics.demo import sample_exports
     from adviser_analytics.ingest import ingest
     from adviser_analytics.labels import suggest
-    from adviser_analytics.workspace import Workspace
+    from adviser_analytics.store import Workspace
 
     samples = ROOT / "data_samples"
     workspace = Path(folder) / "workspace"
@@ -227,8 +227,8 @@ def _handling(value: str) -> str:
 def measure(workspace: Path, clicks: int = 6, say=print) -> dict:
     from playwright.sync_api import sync_playwright
 
+    from adviser_analytics.store import Workspace
     from adviser_analytics.triage import TriageQueue
-    from adviser_analytics.workspace import Workspace
 
     with Workspace.open(workspace) as ws:
         items = TriageQueue(ws).items

@@ -96,9 +96,9 @@ def search_messages(ws, query: str, limit: int | None = 200,
     phrase"``), best match first: ``message_id, sent_at (UTC), conversation_id,
     conversation_title, sender_name, direction, subject, snippet`` (the matching words in
     ``[...]``). Person-to-person messages only unless ``include_excluded``. ``ws`` is an open
-    :class:`~adviser_analytics.workspace.Workspace` or a workspace folder."""
+    :class:`~adviser_analytics.store.Workspace` or a workspace folder."""
     if not hasattr(ws, "db"):
-        from adviser_analytics.workspace import Workspace
+        from adviser_analytics.store import Workspace
 
         with Workspace.open(ws) as opened:
             return search_messages(opened, query, limit, include_excluded)
