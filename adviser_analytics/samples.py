@@ -14,6 +14,10 @@ Three generators:
 - :func:`write_maximal`: the heavy account of the benchmark (30,000 connections, 300,000
   messages), vectorised.
 
+Beside them, :mod:`adviser_analytics.samples_realistic` writes a messy, realistic inbox of
+thousands of contacts (acknowledgements, group threads, recruiters, other languages, names
+that are ordinary words) with the raw facts it wrote.
+
 The truth follows the classification of ``shared/domain.md``. Every excluded message row
 carries exactly one quirk, so its reason is unambiguous:
 
@@ -361,6 +365,13 @@ INVITE_NOTES = {
     "spam": ("Hi Morwenna! I help careers professionals 10x their reach with crypto growth hacking. Let's connect!",
              "Web3 opportunity: double your network with our growth hacking bot."),
 }
+# personalised notes that jog the adviser's memory (asked for by the second policy)
+PERSONAL_NOTES = {
+    "client": ("Hi Morwenna, we spoke at the CV clinic on Tuesday about my placement year. I'd love to stay in touch.",
+               "Hello Morwenna, you helped me prepare for my Glasswing interview last month: I got the job! Thank you."),
+    "unknown": ("Hi Morwenna, we met at the alumni evening in Leeds; I was the one asking about museum careers.",
+                "Hello, I sat next to you at the Graduate Recruitment conference lunch. Great to meet you!"),
+}
 MULTILINE_INVITE = ("Hi Morwenna,\nThank you for the talk on graduate schemes today.\n"
                     "Best wishes,\n{first}")
 OUTREACH = "Hi {first}, would {company} like to join a panel at our Employer Insight Week in March?"
@@ -629,6 +640,7 @@ class Msg:
     direction: str = ""  # INCOMING / OUTGOING (2018, 2020)
     parts: tuple = ()  # the people in the row (not the owner)
     redacted: bool = False
+    ack: bool = False  # an acknowledgement ("thanks!"): needs no reply
 
 
 @dataclass(eq=False)
@@ -1049,6 +1061,7 @@ class SeriesTruth:
     declines: list
     policy_versions: list
     busy_weeks: list = field(default_factory=list)
+    story: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         base = Path(self.out_dir)
@@ -1066,6 +1079,7 @@ class SeriesTruth:
             "declines": self.declines,
             "policy_versions": self.policy_versions,
             "busy_weeks": self.busy_weeks,
+            "story": self.story,
         }
 
 
@@ -1434,6 +1448,7 @@ SERIES_TRAILING = ((), ("IS MESSAGE DRAFT",), TRAILING, ("ATTACHMENTS",),
                    TRAILING, (), TRAILING, ("IS MESSAGE DRAFT",), TRAILING,
                    ("ATTACHMENTS", "IS CONVERSATION DRAFT"), TRAILING, ("IS MESSAGE DRAFT",),
                    TRAILING)
+CONCENTRATED_EMPLOYER = "Glasswing Software"  # the employer of the two most asked-for contacts
 MULTILINE_FROM = date(2026, 2, 10)  # the first client invitation from here has a multi-line note
 SERIES_NESTED_MONTH = 3  # 2025-10-01: unzipped into a nested "(1)" folder
 SERIES_RESAVED_MONTH = 9  # 2026-04-01: Connections.csv re-saved by a spreadsheet
@@ -1508,8 +1523,10 @@ message. No real personal data.
 The story: few client connections and referred or explained client requests at first; after
 the policy change more client connections, more requests (about {before} a month before,
 about {after} a month by the end), referrals, introduction requests (some contacts asked
-often) and honest declines; then some drift in busy weeks (requests left unanswered, client
-invitations ignored).
+often, most of them at one employer, {employer}) and honest declines; more personalised
+invitations, and nearly all of them accepted; then some drift in busy weeks (requests left
+unanswered or declined, client invitations ignored). Most requests are answered within days:
+at the end a handful are waiting and a handful of older ones lapsed.
 
 Remake it (byte-identical) with:
 
@@ -1573,6 +1590,13 @@ class _Story:
         for rel, n in historic.items():
             for _ in range(n):
                 self.new_person(rel)
+        pros = [p for p in self.pool["professional"]]
+        zoe = self.special["Zoë Brontë-Ngata"]
+        others = [p for p in pros if p is not zoe]
+        self.targets = [zoe, others[0]] + others[1:5]
+        self.target_weights = {0: 4.0, 1: 4.0, 2: 1.0, 3: 1.0, 4: 1.0, 5: 1.0}
+        for p in self.targets[:2]:  # the concentrated employer
+            p.company = CONCENTRATED_EMPLOYER
         lo, hi = _epoch(date(2014, 1, 1)), _epoch(date(2024, 10, 25))
         skip = {"José García", "Tobiah Wrenfield-Ames", "Łukasz Wróblewski", "Nguyễn Thị Lan"}
         for p in list(self.people):
@@ -1582,11 +1606,6 @@ class _Story:
         for _ in range(26):  # blank-person rows: deleted or hidden members
             t = rng.randint(_epoch(date(2015, 1, 1)), hi)
             self.conns.append(ConnRow(None, t - t % 86400))
-        pros = [p for p in self.pool["professional"]]
-        zoe = self.special["Zoë Brontë-Ngata"]
-        others = [p for p in pros if p is not zoe]
-        self.targets = [zoe, others[0]] + others[1:5]
-        self.target_weights = {0: 4.0, 1: 4.0, 2: 1.0, 3: 1.0, 4: 1.0, 5: 1.0}
         # two connections removed later
         self.removals = [(self.pool["unknown"][2], _epoch(date(2025, 11, 20))),
                          (self.pool["personal"][3], _epoch(date(2026, 5, 3)))]
@@ -1635,7 +1654,7 @@ class _Story:
                 for _ in range(_poisson(rng, rate / 7 * ww)):
                     self.introduction(t_day + rng.randint(8 * 3600, 22 * 3600))
             if phase != "before":
-                for _ in range(_poisson(rng, 1.4 / 7 * ww)):
+                for _ in range(_poisson(rng, 1.6 / 7 * ww)):
                     self.invite_in(t_day + rng.randint(6 * 3600, 23 * 3600))
                 if weekday:
                     for _ in range(_poisson(rng, 0.2 / 5)):
@@ -1680,21 +1699,21 @@ class _Story:
 
     def handling(self, rel: str, phase: str, busy: bool) -> str:
         if rel == "client":
-            table = {"before": {"refer": 0.5, "explain": 0.3, "answer": 0.15, "none": 0.05},
-                     "cautious": {"refer": 0.55, "explain": 0.3, "answer": 0.08, "none": 0.07},
-                     "genuine": ({"answer": 0.25, "refer": 0.25, "explain": 0.05, "none": 0.45}
+            table = {"before": {"refer": 0.5, "explain": 0.3, "answer": 0.17, "none": 0.03},
+                     "cautious": {"refer": 0.57, "explain": 0.31, "answer": 0.09, "none": 0.03},
+                     "genuine": ({"answer": 0.26, "refer": 0.26, "explain": 0.18, "none": 0.3}
                                  if busy else
-                                 {"answer": 0.5, "refer": 0.4, "explain": 0.05, "none": 0.05})}[phase]
+                                 {"answer": 0.52, "refer": 0.41, "explain": 0.05, "none": 0.02})}[phase]
         elif rel == "colleague":
-            table = {"answer": 0.7, "none": 0.3} if busy else {"answer": 0.92, "none": 0.08}
+            table = {"answer": 0.85, "none": 0.15} if busy else {"answer": 0.97, "none": 0.03}
         elif rel == "professional":
-            table = {"answer": 0.6, "refer": 0.35, "none": 0.05}
+            table = {"answer": 0.62, "refer": 0.36, "none": 0.02}
         elif rel == "personal":
-            table = {"answer": 0.85, "none": 0.15}
+            table = {"answer": 0.96, "none": 0.04}
         elif phase == "genuine":
-            table = {"refer": 0.4, "explain": 0.2, "answer": 0.2, "none": 0.2}
+            table = {"refer": 0.45, "explain": 0.2, "answer": 0.27, "none": 0.08}
         else:
-            table = {"refer": 0.3, "explain": 0.3, "none": 0.4}
+            table = {"refer": 0.4, "explain": 0.45, "none": 0.15}
         return _wchoice(self.rng, table)
 
     def reply_delay(self, phase: str, busy: bool) -> float:
@@ -1763,6 +1782,7 @@ class _Story:
         if replied and handling != "explain" and rng.random() < 0.25:
             thanks = self.inbound(conv, person, end + rng.randint(3600, 20 * 3600),
                                   rng.choice(THANKS))
+            thanks.ack = True
             end = thanks.t
             if rng.random() < 0.45:
                 r2 = _working_time(thanks.t + rng.randint(1800, 86400), rng)
@@ -1820,7 +1840,7 @@ class _Story:
         else:
             outcome = _wchoice(rng, {"made": 0.3, "met": 0.12, "explained": 0.15,
                                      "redirected": 0.15, "target_declined": 0.1,
-                                     "no_response": 0.3 if busy else 0.08})
+                                     "no_response": 0.25 if busy else 0.05})
         values = dict(tf=tp.first, rf=requester.first, company=tp.company)
         reply_t = _working_time(int(t + self.reply_delay("genuine", busy) * 86400), rng)
         resolved = None
@@ -1889,7 +1909,7 @@ class _Story:
             if phase == "cautious":
                 table = {"redirect": 0.85, "accept": 0.15}
             else:
-                table = {"accept": 0.5, "ignore": 0.5} if busy else {"accept": 0.92, "ignore": 0.08}
+                table = {"accept": 0.4, "ignore": 0.6} if busy else {"accept": 0.92, "ignore": 0.08}
         elif rel in ("colleague", "professional", "personal"):
             table = {"accept": 0.95, "ignore": 0.05}
         elif rel == "unknown":
@@ -1923,10 +1943,18 @@ class _Story:
             multiline, self.multiline_done = True, True
         if multiline:
             inv.message = _fmt(MULTILINE_INVITE, first=person.first)
+        elif rel in PERSONAL_NOTES and phase == "genuine" and rng.random() < 0.45:
+            # the new policy asks: "jog my memory by sending a personalised invitation"
+            inv.message = rng.choice(PERSONAL_NOTES[rel])
         elif rng.random() < (0.7 if rel == "spam" else 0.15):
             inv.message = rng.choice(INVITE_NOTES[rel])
         self.invited[person.key] = t
         decision = self.decision(rel, phase, busy)
+        if inv.message and phase == "genuine" and rel in PERSONAL_NOTES and not busy:
+            # a personalised invitation jogs her memory: accepted far more often (busy weeks
+            # keep their drift: invitations pile up unanswered whatever they say)
+            decision = _wchoice(rng, {"accept": 0.8, "ask": 0.15, "ignore": 0.05}
+                                if rel == "unknown" else {"accept": 1.0})
         if person is self.special.get("José García"):
             decision = "redirect" if phase == "cautious" else "accept"
         delay = (rng.uniform(3, 15) if busy else rng.uniform(0.1, 4)) * 86400
@@ -1948,7 +1976,7 @@ class _Story:
                 if rng.random() < 0.4:
                     r = self.inbound(conv, person, when + rng.randint(3600, 3 * 86400),
                                      rng.choice(ASK_INVITE_REPLIES))
-                    if rng.random() < 0.7:
+                    if rng.random() < 0.9:
                         self.outbound(conv, _working_time(r.t + rng.randint(1800, 2 * 86400), rng),
                                       ASK_INVITE_OWNER)
             else:
@@ -2013,7 +2041,7 @@ class _Story:
             r = self.inbound(conv, p, _working_time(m.t + rng.randint(3600, 4 * 86400), rng),
                              rng.choice(OUTREACH_REPLIES))
             end = r.t
-            if rng.random() < 0.8:
+            if rng.random() < 0.92:
                 end = self.outbound(conv, _working_time(r.t + rng.randint(1800, 2 * 86400), rng),
                                     OUTREACH_WRAP).t
         self.busy_until[p.key] = end + 10 * 86400
@@ -2157,6 +2185,9 @@ def write_series(out_dir, seed: int = 7, months: int = 15) -> SeriesTruth:
     # the story's truth, over everything the workspace will have seen
     union = sorted(exported.values(), key=lambda m: m.mid)
     p2p = [m for m in union if m.reason is None]
+    opened_by: dict[str, str] = {}
+    for m in sorted(p2p, key=lambda m: (m.t, m.mid)):
+        opened_by.setdefault(m.ckey, "owner" if m.outbound else "them")
     requests = []
     for e in episodes(p2p):
         start, reply = e["start"], e["reply"]
@@ -2173,6 +2204,11 @@ def write_series(out_dir, seed: int = 7, months: int = 15) -> SeriesTruth:
             "requester": start.parts[0].key if start.parts else None,
             "relationship": start.parts[0].relationship if start.parts else None,
             "messages": len(e["msgs"]),
+            # raw facts for the revised definitions: one other participant or a group; who
+            # wrote first in the conversation; a run of thanks only (needs no reply)
+            "one_to_one": len(start.parts) == 1,
+            "opened_by": opened_by[e["ckey"]],
+            "acknowledgement": all(m.ack for m in e["msgs"]),
         })
     conn_at = {}
     for r in story.conns:
@@ -2185,7 +2221,7 @@ def write_series(out_dir, seed: int = 7, months: int = 15) -> SeriesTruth:
             "direction": inv.direction.lower(), "name": p.name, "profile_url": p.key,
             "sent_at": _iso(inv.t), "decision": inv.decision,
             "accepted_on": inv.accepted_on.isoformat() if inv.accepted_on else None,
-            "relationship": p.relationship,
+            "relationship": p.relationship, "personalised": bool(inv.message),
         })
     introductions = []
     for intro in story.introductions:
@@ -2195,6 +2231,7 @@ def write_series(out_dir, seed: int = 7, months: int = 15) -> SeriesTruth:
         introductions.append({
             "requester_url": intro["requester"].key, "requester_name": intro["requester"].name,
             "target_url": intro["target"].key, "target_name": intro["target"].name,
+            "target_company": intro["target"].company,
             "requested_on": _day(ask.t).isoformat(), "requested_at": _iso(ask.t),
             "conversation_id": ask.conv, "outcome": intro["outcome"],
             "resolved_on": _day(intro["resolved"]).isoformat() if intro["resolved"] else None,
@@ -2212,6 +2249,7 @@ def write_series(out_dir, seed: int = 7, months: int = 15) -> SeriesTruth:
         requests=requests, introductions=introductions, declines=declines,
         policy_versions=policy_versions,
         busy_weeks=[{"from": a.isoformat(), "to": b.isoformat()} for a, b in BUSY_WEEKS],
+        story=_story_facts(invitations, introductions),
     )
     (out_dir / "truth.json").write_text(
         json.dumps(series.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
@@ -2227,8 +2265,27 @@ def write_series(out_dir, seed: int = 7, months: int = 15) -> SeriesTruth:
         resaved=(export_dates[SERIES_RESAVED_MONTH].isoformat() if months > SERIES_RESAVED_MONTH else "(none)"),
         start=STORY_START.isoformat(), change=POLICY_CHANGE.isoformat(),
         before=round(sum(before) / len(before)) if before else "?",
-        after=round(sum(after) / len(after)) if after else "?", seed=seed), encoding="utf-8")
+        after=round(sum(after) / len(after)) if after else "?", seed=seed,
+        employer=CONCENTRATED_EMPLOYER), encoding="utf-8")
     return series
+
+
+def _story_facts(invitations: list[dict], introductions: list[dict]) -> dict:
+    """The story's shape in numbers: personalised invitations and the concentrated employer."""
+    personalised = {}
+    for phase, lo, hi in (("cautious-avoidance", STORY_START, POLICY_CHANGE),
+                          ("genuine-connection", POLICY_CHANGE, date(9999, 1, 1))):
+        rows = [i for i in invitations if i["direction"] == "incoming" and i["personalised"]
+                and lo.isoformat() <= i["sent_at"][:10] < hi.isoformat()
+                and i["relationship"] != "spam"]
+        personalised[phase] = {"received": len(rows),
+                               "accepted": sum(i["decision"] == "accept" for i in rows)}
+    per_employer: dict[str, int] = {}
+    for i in introductions:
+        per_employer[i["target_company"]] = per_employer.get(i["target_company"], 0) + 1
+    return {"personalised_invitations": personalised,
+            "concentrated_employer": CONCENTRATED_EMPLOYER,
+            "introductions_per_employer": dict(sorted(per_employer.items(), key=lambda kv: -kv[1]))}
 
 
 def _requests_per_month(requests: list[dict]) -> dict[str, int]:

@@ -580,6 +580,82 @@ def test_series_story_labels(series):
                for d in truth.declines) and truth.declines
 
 
+def test_series_story_for_advice_and_connector_measures(series):
+    """Issue 14's story: personalised invitations accepted more after the change; one employer
+    receives many introductions. Checked against the written files, not only the truth."""
+    truth, out = series
+    change = truth.policy_versions[1]["effective_from"]
+    notes = {}
+    connected_rows = {}
+    for snap in truth.snapshots:
+        got = read_back(Path(snap.path), "2025")
+        for r in got["invitation_rows"]:
+            if r["Direction"] == "INCOMING":
+                notes[(norm_url(r["inviterProfileUrl"]), r["Sent At"])] = bool(r["Message"])
+        for r in got["connection_rows"]:
+            if r["URL"]:
+                connected_rows[norm_url(r["URL"])] = r
+    incoming = [i for i in truth.invitations if i["direction"] == "incoming"
+                and i["relationship"] != "spam" and i["sent_at"] >= truth.policy_versions[0]["effective_from"]]
+    for i in incoming:
+        when = datetime.fromisoformat(i["sent_at"].replace("Z", "+00:00"))
+        cell = f"{when.month}/{when.day}/{when.year % 100:02d}, {when.hour % 12 or 12}:{when.minute:02d} " \
+               f"{'AM' if when.hour < 12 else 'PM'}"
+        assert notes[(i["profile_url"], cell)] == i["personalised"], i
+        if i["decision"] == "accept":
+            assert i["profile_url"] in connected_rows
+
+    def share(rows):
+        personal = [r for r in rows if r["personalised"]]
+        return len(personal), sum(r["decision"] == "accept" for r in personal)
+
+    n_before, acc_before = share([i for i in incoming if i["sent_at"] < change])
+    n_after, acc_after = share([i for i in incoming if i["sent_at"] >= change])
+    assert n_after > n_before >= 5
+    assert acc_after / n_after > acc_before / n_before + 0.3
+    assert truth.story["personalised_invitations"]["genuine-connection"] == {
+        "received": n_after, "accepted": acc_after}
+    # the concentrated employer: from the Company column of the targets' connection rows
+    employers = Counter(connected_rows[i["target_url"]]["Company"].strip() for i in truth.introductions)
+    (top, n_top), (_, n_next) = employers.most_common(2)
+    assert top == truth.story["concentrated_employer"] == samples.CONCENTRATED_EMPLOYER
+    assert n_top >= 0.4 * len(truth.introductions) and n_top >= 2 * n_next
+    assert all(i["requested_on"] >= change for i in truth.introductions)  # more after the change
+
+
+def test_series_waiting_is_believable(series):
+    """Most one-to-one requests are answered within days; a handful waiting, a handful lapsed."""
+    truth, out = series
+    end = datetime.fromisoformat(truth.snapshots[-1].export_date).replace(tzinfo=UTC)
+    real = [r for r in truth.requests if r["one_to_one"] and not r["acknowledgement"]]
+    assert len(real) >= 0.7 * len(truth.requests)
+
+    def at(text):
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+    unanswered = [end - at(r["started_at"]) for r in real if r["replied_at"] is None]
+    waiting = [age for age in unanswered if age <= timedelta(days=30)]
+    lapsed = [age for age in unanswered if age > timedelta(days=30)]
+    assert 1 <= len(waiting) <= 10 and 1 <= len(lapsed) <= 12, (len(waiting), len(lapsed))
+    assert sum(age > timedelta(days=365) for age in lapsed) <= 3
+    days = sorted((at(r["replied_at"]) - at(r["started_at"])).total_seconds() / 86400
+                  for r in real if r["replied_at"] is not None)
+    assert days[len(days) // 2] <= 3
+    # the new raw facts agree with the rows: a group run has more than one other person in TO
+    rows = read_back(Path(truth.snapshots[-1].path), "2025")["p2p"]
+    to_count = {}
+    for m in rows:
+        if m["FROM"] != samples.OWNER_NAME:
+            urls = [u for u in re.split("[,;]", m["RECIPIENT PROFILE URLS"]) if u.strip()]
+            to_count.setdefault(m["CONVERSATION ID"], set()).add(len(urls))
+    for r in truth.requests:
+        if r["conversation_id"] in to_count:
+            assert (to_count[r["conversation_id"]] == {1}) == r["one_to_one"], r
+    acks = [r for r in truth.requests if r["acknowledgement"]]
+    assert acks and all(r["messages"] == 1 for r in acks)
+    assert {r["opened_by"] for r in truth.requests} == {"them", "owner"}
+
+
 def test_series_relationships_are_inferable(series):
     truth, out = series
     rows = read_back(Path(truth.snapshots[-1].path), "2025")["connection_rows"]
