@@ -14,6 +14,14 @@ Choices made where the contract is silent (documented for the adviser in ``polic
   expectation off. ``notes`` (free text) is allowed at the top and in each version.
 - Times of day are read from the YAML text as written, so an unquoted ``9:00`` (which YAML
   1.1 reads as the number 540) still means 09:00.
+- ``waiting_window_days`` (per version, default 30) is a positive number of days; it is
+  always set on a parsed version (30 when the file leaves it out) and written back only when
+  it differs from the default.
+- ``public_terms`` (top level) is a list of non-empty texts; repeated terms are kept once.
+- ``service`` (top level) has optional ``name`` and ``reception`` texts and ``links``, a map
+  from a referral kind (appointment, mentor, event, resource, reception) to one web address
+  or a list of them. An address is one word (no spaces) starting ``http://``/``https://`` or
+  a host name with a dot (``careers.example.ac.uk/book``).
 """
 
 from __future__ import annotations
@@ -41,6 +49,9 @@ __all__ = [
     "WorkingHours",
     "PolicyVersion",
     "Policy",
+    "Service",
+    "REFERRAL_KINDS",
+    "DEFAULT_WAITING_WINDOW_DAYS",
     "load_policy",
 ]
 
@@ -51,10 +62,16 @@ OUTCOMES = ("made", "explained", "redirected", "target_declined", "no_response",
             "pending")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
-_TOP_KEYS = ("owner_institution", "versions", "notes")
+# the referral kinds a service link can be given for (labels' "other" has no link)
+REFERRAL_KINDS = ("appointment", "mentor", "event", "resource", "reception")
+DEFAULT_WAITING_WINDOW_DAYS = 30.0
+
+_TOP_KEYS = ("owner_institution", "versions", "public_terms", "service", "notes")
 _VERSION_KEYS = ("name", "effective_from", "invitations", "requests", "introductions",
                  "minutes_per_reply", "minutes_per_week", "reply_within_days",
-                 "working_hours", "notes")
+                 "waiting_window_days", "working_hours", "notes")
+_SERVICE_KEYS = ("name", "reception", "links")
+_URL = re.compile(r"^(https?://\S+|[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(/\S*)?)$")
 _WORKING_KEYS = ("days", "start", "end", "timezone")
 _NUMBERS = ("minutes_per_reply", "minutes_per_week", "reply_within_days")
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -113,6 +130,7 @@ class PolicyVersion:
     working_hours: WorkingHours | None = None
     notes: str | None = None
     line: int | None = field(default=None, compare=False)
+    waiting_window_days: float = DEFAULT_WAITING_WINDOW_DAYS
 
     def expected(self, kind: str, relationship: str | None = None) -> frozenset[str] | None:
         """Allowed values for ``kind`` (invitation/request/introduction); None = no expectation."""
@@ -136,6 +154,9 @@ class PolicyVersion:
             value = getattr(self, key)
             if value is not None:
                 out[key] = int(value) if float(value).is_integer() else value
+        if self.waiting_window_days != DEFAULT_WAITING_WINDOW_DAYS:
+            w = self.waiting_window_days
+            out["waiting_window_days"] = int(w) if float(w).is_integer() else w
         if self.working_hours is not None:
             out["working_hours"] = self.working_hours.to_dict()
         if self.notes:
@@ -157,12 +178,41 @@ def _kind(kind: str) -> str:
 
 
 @dataclass(frozen=True)
+class Service:
+    """The adviser's service: its name, where its reception is, and its links by referral
+    kind (``links["appointment"]`` is a tuple of web addresses, in the file's order)."""
+
+    name: str | None = None
+    reception: str | None = None
+    links: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def all_links(self) -> tuple[str, ...]:
+        """Every link, in referral-kind order then file order."""
+        return tuple(u for kind in REFERRAL_KINDS for u in self.links.get(kind, ()))
+
+    def to_dict(self) -> dict:
+        out: dict = {}
+        if self.name is not None:
+            out["name"] = self.name
+        if self.reception is not None:
+            out["reception"] = self.reception
+        if self.links:
+            out["links"] = {k: (list(self.links[k]) if len(self.links[k]) > 1
+                                else self.links[k][0])
+                            for k in REFERRAL_KINDS if k in self.links}
+        return out
+
+
+@dataclass(frozen=True)
 class Policy:
     """All versions of the policy, in date order."""
 
     versions: tuple[PolicyVersion, ...]
     owner_institution: str | None = None
     notes: str | None = None
+    public_terms: tuple[str, ...] = ()
+    service: Service | None = None
     text: str | None = field(default=None, repr=False, compare=False)
     file: str | None = field(default=None, compare=False)
 
@@ -223,8 +273,17 @@ class Policy:
             out["owner_institution"] = self.owner_institution
         if self.notes:
             out["notes"] = self.notes
+        if self.public_terms:
+            out["public_terms"] = list(self.public_terms)
+        if self.service is not None:
+            out["service"] = self.service.to_dict()
         out["versions"] = [v.to_dict() for v in self.versions]
         return out
+
+    def waiting_window_on(self, when: object) -> float:
+        """``waiting_window_days`` of the version in force on ``when`` (the first version's
+        before it)."""
+        return self.capacity_version(when).waiting_window_days
 
     def to_json_dict(self) -> dict:
         """:meth:`to_dict` with dates as ISO strings."""
@@ -244,6 +303,17 @@ class Policy:
                  f"{'' if len(self.versions) == 1 else 's'}"
                  + (f" (owner institution: {self.owner_institution})"
                     if self.owner_institution else "")]
+        if self.public_terms:
+            lines.append("Words allowed in supervision reports: " + ", ".join(self.public_terms))
+        if self.service is not None:
+            s = self.service
+            if s.name:
+                lines.append(f"Service: {s.name}")
+            if s.reception:
+                lines.append(f"Reception: {s.reception}")
+            for kind in REFERRAL_KINDS:
+                for url in s.links.get(kind, ()):
+                    lines.append(f"  {kind} link: {url}")
         for i, v in enumerate(self.versions):
             nxt = self.versions[i + 1].effective_from if i + 1 < len(self.versions) else None
             until = (f"to {(pd.Timestamp(nxt) - pd.Timedelta(days=1)).date()}" if nxt
@@ -271,6 +341,8 @@ class Policy:
                 cap.append(f"{v.minutes_per_week:g} min per week")
             if v.reply_within_days is not None:
                 cap.append(f"reply within {v.reply_within_days:g} days")
+            cap.append(f"requests unanswered after {v.waiting_window_days:g} days count as "
+                       f"lapsed")
             if cap:
                 lines.append("  capacity: " + ", ".join(cap))
             if v.working_hours is not None:
@@ -528,12 +600,86 @@ def _version(doc: _Doc, raw: object, path: list) -> PolicyVersion:
                                     [*path, "introductions"])
     numbers = {k: (_positive(doc, raw[k], [*path, k]) if raw.get(k) is not None else None)
                for k in _NUMBERS}
+    if raw.get("waiting_window_days") is not None:
+        numbers["waiting_window_days"] = _positive(doc, raw["waiting_window_days"],
+                                                   [*path, "waiting_window_days"])
     working = (_working_hours(doc, raw["working_hours"], [*path, "working_hours"])
                if raw.get("working_hours") is not None else None)
     notes = str(raw["notes"]) if raw.get("notes") is not None else None
     return PolicyVersion(name=name, effective_from=effective, invitations=invitations,
                          requests=requests, introductions=introductions, working_hours=working,
                          notes=notes, line=doc.line(path), **numbers)
+
+
+def _text(doc: _Doc, value: object, path: list, example: str) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int | float) \
+            or not str(value).strip():
+        doc.fail(f"{_where(path)} must be a non-empty text, e.g. {example}", path)
+    return str(value).strip()
+
+
+def _public_terms(doc: _Doc, value: object) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    path: list = ["public_terms"]
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list):
+        doc.fail("public_terms must be a list of words or names, e.g. "
+                 "[Example University, Jo Bloggs]", path)
+    out: list[str] = []
+    for i, item in enumerate(items):
+        term = _text(doc, item, path if isinstance(value, str) else [*path, i],
+                     "Example University")
+        if term not in out:
+            out.append(term)
+    return tuple(out)
+
+
+def _service(doc: _Doc, value: object) -> Service | None:
+    if value is None:
+        return None
+    path: list = ["service"]
+    if not isinstance(value, dict):
+        doc.fail("service must be a mapping with name, reception and links", path,
+                 what_to_do=f"Use only these keys there: {', '.join(_SERVICE_KEYS)}")
+    _unknown_keys(doc, value, _SERVICE_KEYS, path)
+    name = (_text(doc, value["name"], [*path, "name"], "Example University Careers Service")
+            if value.get("name") is not None else None)
+    reception = (_text(doc, value["reception"], [*path, "reception"],
+                       "Careers Centre, Library building, ground floor")
+                 if value.get("reception") is not None else None)
+    links: dict[str, tuple[str, ...]] = {}
+    raw_links = value.get("links")
+    lpath = [*path, "links"]
+    if raw_links is not None:
+        if not isinstance(raw_links, dict):
+            doc.fail("service.links must map a referral kind to the service's web address, "
+                     "e.g. 'appointment: https://careers.example.ac.uk/book'", lpath,
+                     what_to_do=f"Referral kinds: {', '.join(REFERRAL_KINDS)}")
+        for kind, urls in raw_links.items():
+            key = kind.strip().lower() if isinstance(kind, str) else None
+            if key not in REFERRAL_KINDS:
+                close = difflib.get_close_matches(str(kind), REFERRAL_KINDS, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                doc.fail(f"{kind!r} is not a referral kind{hint}", [*lpath, str(kind)],
+                         what_to_do=f"Referral kinds: {', '.join(REFERRAL_KINDS)}")
+            kpath = [*lpath, kind]
+            items = [urls] if isinstance(urls, str) else urls
+            if not isinstance(items, list) or not items:
+                doc.fail(f"{_where(kpath)} must be a web address or a list of them", kpath,
+                         what_to_do="Write the address, e.g. https://careers.example.ac.uk/book")
+            found: list[str] = []
+            for i, url in enumerate(items):
+                ipath = kpath if isinstance(urls, str) else [*kpath, i]
+                text = url.strip() if isinstance(url, str) else ""
+                if not _URL.match(text):
+                    doc.fail(f"{url!r} is not a web address", ipath,
+                             what_to_do="Write the address as in the browser, e.g. "
+                                        "https://careers.example.ac.uk/book")
+                if text not in found:
+                    found.append(text)
+            links[key] = tuple(found)
+    return Service(name=name, reception=reception, links=links)
 
 
 def load_policy(text: str, file: str | None = "policy") -> Policy:
@@ -591,4 +737,6 @@ def load_policy(text: str, file: str | None = "policy") -> Policy:
                   owner_institution=str(institution).strip() if institution is not None
                   else None,
                   notes=str(data["notes"]) if data.get("notes") is not None else None,
+                  public_terms=_public_terms(doc, data.get("public_terms")),
+                  service=_service(doc, data.get("service")),
                   text=text, file=file)

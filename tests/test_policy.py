@@ -221,3 +221,104 @@ def test_structural_errors():
     error = _error("versions:\n  - name: a\n    effective_from: 2025-01-01\n"
                    "    working_hours: {days: [mon], start: '09:00', end: '17:00'}\n")
     assert "no 'timezone'" in str(error) and error.line == 4
+
+
+# ---------------------------------------------------------------------------------------
+# waiting window, public terms, the service and its links (contract revised this round)
+
+SERVICE_EXAMPLE = CONTRACT_EXAMPLE.replace(
+    "    reply_within_days: 7\n",
+    "    reply_within_days: 7\n    waiting_window_days: 45\n", 1) + """\
+public_terms: [Example University, Jo Bloggs, Example University]
+service:
+  name: Example Careers Service
+  reception: Careers Centre, Library ground floor
+  links:
+    appointment: https://careers.example.ac.uk/book
+    mentor: [https://mentors.example.ac.uk, careers.example.ac.uk/mentoring]
+    event: https://careers.example.ac.uk/events
+"""
+
+
+def test_waiting_window_per_version_defaults_to_30(policy):
+    assert [v.waiting_window_days for v in policy.versions] == [30, 30]
+    p = load_policy(SERVICE_EXAMPLE, file="policy.yaml")
+    assert [v.waiting_window_days for v in p.versions] == [45, 30]
+    assert p.waiting_window_on(date(2025, 3, 1)) == 45
+    assert p.waiting_window_on(date(2025, 9, 1)) == 30
+    assert p.waiting_window_on(date(2024, 3, 1)) == 45      # before the first: the first's
+    assert "requests unanswered after 45 days count as lapsed" in p.summary()
+
+
+def test_public_terms_and_service_parse():
+    p = load_policy(SERVICE_EXAMPLE, file="policy.yaml")
+    assert p.public_terms == ("Example University", "Jo Bloggs")
+    assert p.service.name == "Example Careers Service"
+    assert p.service.reception == "Careers Centre, Library ground floor"
+    assert p.service.links == {
+        "appointment": ("https://careers.example.ac.uk/book",),
+        "mentor": ("https://mentors.example.ac.uk", "careers.example.ac.uk/mentoring"),
+        "event": ("https://careers.example.ac.uk/events",)}
+    assert p.service.all_links[0] == "https://careers.example.ac.uk/book"
+    assert len(p.service.all_links) == 4
+    text = p.summary()
+    assert "Service: Example Careers Service" in text
+    assert "mentor link: careers.example.ac.uk/mentoring" in text
+    assert "Jo Bloggs" in text
+
+
+def test_new_fields_round_trip_and_stay_optional(policy):
+    p = load_policy(SERVICE_EXAMPLE, file="policy.yaml")
+    again = load_policy(p.to_yaml(), file="again.yaml")
+    assert again == p
+    assert again.versions[0].waiting_window_days == 45
+    assert policy.public_terms == () and policy.service is None
+    assert "waiting_window_days" not in policy.to_yaml()
+    assert "service" not in policy.to_yaml()
+    minimal = load_policy("service: {name: Careers}\nversions:\n  - name: v1\n"
+                          "    effective_from: 2025-01-01\n")
+    assert minimal.service.links == {} and minimal.service.reception is None
+
+
+@pytest.mark.parametrize("old,new,fragment,words", [
+    ("waiting_window_days: 45", "waiting_window_days: 0", "waiting_window_days: 0",
+     "positive"),
+    ("waiting_window_days: 45", "waiting_window_days: a month", "waiting_window_days: a month",
+     "positive"),
+    ("    event: https", "    events: https", "events: https", "did you mean 'event'"),
+    ("    event: https", "    workshop: https", "workshop: https", "not a referral kind"),
+    ("  links:\n    appointment: https://careers.example.ac.uk/book\n"
+     "    mentor: [https://mentors.example.ac.uk, careers.example.ac.uk/mentoring]\n"
+     "    event: https://careers.example.ac.uk/events\n",
+     "  links: https://careers.example.ac.uk\n", "links:", "referral kind"),
+    ("appointment: https://careers.example.ac.uk/book", "appointment: book an appointment",
+     "appointment: book an", "not a web address"),
+    ("careers.example.ac.uk/mentoring]", "ask at reception]", "ask at reception]",
+     "not a web address"),
+    ("  reception: Careers Centre", "  recepton: Careers Centre", "recepton:",
+     "did you mean 'reception'"),
+    ("  reception: Careers Centre, Library ground floor", "  reception: [a, b]",
+     "reception: [a, b]", "non-empty text"),
+    ("public_terms: [Example University, Jo Bloggs, Example University]",
+     "public_terms: {owner: Jo}", "public_terms:", "list of words"),
+    ("public_terms: [Example University, Jo Bloggs, Example University]",
+     "public_terms: [Example University, '']", "public_terms:", "non-empty text"),
+])
+def test_new_fields_refused_with_line_and_allowed_values(old, new, fragment, words):
+    assert old in SERVICE_EXAMPLE
+    text = SERVICE_EXAMPLE.replace(old, new, 1)
+    error = _error(text)
+    assert error.file == "policy.yaml"
+    assert error.line == _line_of(text, fragment), str(error)
+    assert words in str(error)
+    assert error.what_to_do
+
+
+def test_link_errors_name_the_allowed_kinds():
+    text = SERVICE_EXAMPLE.replace("    event: https", "    workshop: https", 1)
+    assert "appointment, mentor, event, resource, reception" in _error(text).what_to_do
+    error = _error("service: [a]\nversions:\n  - name: v1\n    effective_from: 2025-01-01\n")
+    assert error.line == 1 and "name, reception, links" in error.what_to_do
+    error = _error("service:\n  links:\n    event: []\n"
+                   "versions:\n  - name: v1\n    effective_from: 2025-01-01\n")
+    assert error.line == 3 and "web address" in str(error)
