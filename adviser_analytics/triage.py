@@ -35,7 +35,10 @@ from adviser_analytics.textsafety import (
 from adviser_analytics.workspace import DB_NAME, Workspace, default_path
 
 EXCERPT_CHARS = 300
-REQUEST_VALUES = ("answer", *(f"refer: {r}" for r in L.REFERRALS), "explain", "none")
+REQUEST_VALUES = ("answer", *(f"refer: {r}" for r in L.REFERRALS), "explain", "none",
+                  "no_reply_needed")
+# suggestions said in words (the value is still what a click stores)
+_VALUE_WORDS = {"no_reply_needed": "no reply needed (an acknowledgement, not a request)"}
 KIND_VALUES = {
     "relationship": L.VOCABULARY["relationship"],
     "decision": L.VOCABULARY["decision"],
@@ -200,7 +203,8 @@ class TriageQueue:
             text = texts.get(row.message_id) if pd.notna(row.message_id) else None
             second.append(TriageItem(
                 kind="outcome", subject=str(row.introduction_id),
-                title=f"{row.requester_name or 'someone'} asked to meet {row.target_name} "
+                title=f"{row.requester_name or 'someone'} asked to meet {row.target_name}"
+                      f"{'' if _value(row.target_key) else ' (someone to identify)'} "
                       f"on {row.requested_on:%Y-%m-%d}",
                 excerpt=_clip(text) or f"introduction to {row.target_name}",
                 rule=_value(row.rule), reason="an introduction request nobody has reviewed yet",
@@ -348,7 +352,8 @@ def item_html(item: TriageItem | None, progress: dict | None = None) -> str:
         parts.append(f"<p><b>{label}:</b> {safe_text(item.reply)}</p>")
     if item.suggestion:
         why = " — ".join(x for x in (item.rule, item.reason) if x)
-        parts.append(f"<p><b>Suggested:</b> {safe_text(item.suggestion)} "
+        said = _VALUE_WORDS.get(item.suggestion, item.suggestion)
+        parts.append(f"<p><b>Suggested:</b> {safe_text(said)} "
                      f"<small>({safe_text(item.source or '')}"
                      f"{': ' + safe_text(why) if why else ''})</small></p>")
     elif item.reason:
