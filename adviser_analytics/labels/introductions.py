@@ -40,8 +40,10 @@ def _name_after(tail: object) -> str | None:
     out: list[str] = []
     for raw in tail.split()[:6]:
         word = raw.strip(_EDGE)
-        stop = bool(re.search(r"[,.;:!?]$", word)) or raw.endswith(tuple(_EDGE[1:]))
-        word = word.rstrip(",.;:!?").strip(_EDGE)
+        initial = re.fullmatch(r"[A-ZÀ-Þ]\.", word) is not None  # "Verity J. Hale"
+        stop = (bool(re.search(r"[,.;:!?]$", word)) and not initial) \
+            or raw.endswith(tuple(_EDGE[1:]))
+        word = word if initial else word.rstrip(",.;:!?").strip(_EDGE)
         possessive = re.search(r"['’]s$", word)
         if possessive:
             word, stop = word[: possessive.start()], True
