@@ -331,7 +331,7 @@ def evaluate(samples: str | Path, rules: str | Path | None = None,
 
 def format_report(result: dict) -> str:
     lines = [f"Label rules and inference on the sample series ({result['samples']})", ""]
-    header = f"{'family':<14}{'label':<34}{'labelled':>9}{'right':>7}{'truth':>7}" \
+    header = f"{'family':<16}{'label':<34}{'labelled':>9}{'right':>7}{'truth':>7}" \
              f"{'precision':>11}{'recall':>8}"
     lines += [header, "-" * len(header)]
 
@@ -340,7 +340,7 @@ def format_report(result: dict) -> str:
 
     for family, rows in result["scores"].items():
         for label, s in rows.items():
-            lines.append(f"{family:<14}{label:<34}{s['labelled']:>9}{s['right']:>7}"
+            lines.append(f"{family:<16}{label:<34}{s['labelled']:>9}{s['right']:>7}"
                          f"{s['truth']:>7}{show(s['precision']):>11}{show(s['recall']):>8}")
     realistic = result.get("realistic")
     if realistic:
@@ -351,7 +351,7 @@ def format_report(result: dict) -> str:
             if family == "false suggestions":
                 continue
             for label, s in rows.items():
-                lines.append(f"{family:<14}{label:<34}{s['labelled']:>9}{s['right']:>7}"
+                lines.append(f"{family:<16}{label:<34}{s['labelled']:>9}{s['right']:>7}"
                              f"{s['truth']:>7}{show(s['precision']):>11}{show(s['recall']):>8}")
         f = realistic["scores"]["false suggestions"]
         lines += ["", f"False referral or introduction suggestions: "

@@ -204,7 +204,7 @@ class TriageQueue:
             second.append(TriageItem(
                 kind="outcome", subject=str(row.introduction_id),
                 title=f"{row.requester_name or 'someone'} asked to meet {row.target_name}"
-                      f"{'' if _value(row.target_key) else ' (someone to identify)'} "
+                      f"{'' if _value(row.target_key) else f' ({L.TO_IDENTIFY})'} "
                       f"on {row.requested_on:%Y-%m-%d}",
                 excerpt=_clip(text) or f"introduction to {row.target_name}",
                 rule=_value(row.rule), reason="an introduction request nobody has reviewed yet",
