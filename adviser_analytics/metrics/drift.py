@@ -103,6 +103,7 @@ def decisions(invitations: pd.DataFrame | None, labels: pd.DataFrame | None,
             "value": joined["value"], "source": joined["source"]}))
     if requests is not None and len(requests):
         lab = _labels_of(labels, "handling", sources)
+        lab = lab.loc[lab["value"].astype(str) != "no_reply_needed"]  # not a request (domain.md)
         req = requests[["request_key", "started_at", "counterpart_key"]].copy()
         req["subject"] = req["request_key"].astype(str)
         joined = lab.merge(req.drop(columns="request_key"), on="subject", how="inner")
