@@ -269,7 +269,8 @@ class TriageQueue:
             label = by["outcome"].get(str(row.introduction_id))
             items.append(TriageItem(
                 kind="outcome", subject=str(row.introduction_id),
-                title=f"{row.requester_name or 'someone'} asked to meet {row.target_name} "
+                title=f"{row.requester_name or 'someone'} asked to meet {row.target_name}"
+                      f"{'' if _value(row.target_key) else f' ({L.TO_IDENTIFY})'} "
                       f"on {row.requested_on:%Y-%m-%d}",
                 excerpt=_clip(text) or f"introduction to {row.target_name}",
                 suggestion=None if label is None else label["value"],

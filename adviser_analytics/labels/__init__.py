@@ -44,18 +44,26 @@ from adviser_analytics.labels.inference import (
     REPLY_RUN_HOURS,
     UNANSWERED_DAYS,
     WorkspaceData,
+    acknowledgement_runs,
+    group_conversations,
     load_data,
     reply_runs,
 )
-from adviser_analytics.labels.introductions import introductions_by_rules, sync_introductions
+from adviser_analytics.labels.introductions import (
+    TO_IDENTIFY,
+    introductions_by_rules,
+    sync_introductions,
+)
 from adviser_analytics.labels.rules import (
     RULES_FILE,
     Rule,
     Rules,
+    acknowledgements,
     clip,
     copy_default_rules,
     default_rules_path,
     first_rule,
+    link_regex,
     load_rules,
     matches,
     rules_for,
@@ -90,6 +98,8 @@ __all__ = [
     "export_labels", "import_labels", "ASK_WINDOW_DAYS", "REPLY_RUN_HOURS", "WorkspaceData",
     "load_data", "introductions_by_rules", "sync_introductions", "RULES_FILE", "clip",
     "DERIVED_KINDS", "Derivation", "remove_labels", "stored_labels", "unit", "write_labels",
+    "acknowledgements", "acknowledgement_runs", "group_conversations", "link_regex",
+    "TO_IDENTIFY",
 ]
 
 # The names used before the labels package, kept for this round (triage.py and

@@ -317,6 +317,7 @@ class _FileResult:
     empty: int = 0
     unmatched: list = field(default_factory=list)
     resolved: list = field(default_factory=list)  # (introduction_id, date)
+    by_hand: list = field(default_factory=list)  # introductions the adviser records by hand
 
 
 class _Index:
@@ -327,11 +328,14 @@ class _Index:
         owner = ws.owner.key
         self.person_by_url: dict[str, str] = {}
         self.person_by_name: dict[str, list[str]] = {}
+        self.name_of: dict[str, str] = {}
         url_of: dict[str, str] = {}
         for key, name, url in people[["person_key", "name", "profile_url"]].astype(object) \
                 .itertuples(index=False):
             if key == owner:
                 continue
+            if isinstance(name, str):
+                self.name_of[key] = name
             if isinstance(url, str):
                 self.person_by_url[url] = key
                 url_of[key] = url
@@ -515,17 +519,23 @@ def _parse_file(path: Path, index: _Index, display: str) -> tuple[str, _FileResu
         else:
             value = _value_cell("outcome", row.get("outcome", ""), display, line, "outcome")
             resolved = _date_cell(row, "resolved_on", display, line, required=False)
-            if value is None and resolved is None:
-                result.empty += 1
-                continue
             day = _date_cell(row, "requested_on", display, line).strftime("%Y-%m-%d")
             requester = index.ref(row.get("requester_url", ""), row.get("requester_name", ""))
             target = index.ref(row.get("target_url", ""), row.get("target_name", ""))
             found = index.introductions.get((requester, target, day)) if requester and target else None
             if not found:
-                result.unmatched.append({"line": line, "row": _describe(row, columns),
-                                         "why": "no introduction request of this requester for "
-                                                "this target on this day"})
+                # a request the adviser records by hand (asked in person, by e-mail, or missed
+                # by the rules): the requester must be a known person; the target may be a
+                # known person or just a name (contract.md, Label files)
+                hand, why = _by_hand(row, index, day, value, resolved, line)
+                if hand is None:
+                    result.unmatched.append({"line": line, "row": _describe(row, columns),
+                                             "why": why})
+                else:
+                    result.by_hand.append(hand)
+                continue
+            if value is None and resolved is None:
+                result.empty += 1
                 continue
             for iid, stored_resolved in dict.fromkeys(found):
                 if value is not None:
@@ -533,6 +543,65 @@ def _parse_file(path: Path, index: _Index, display: str) -> tuple[str, _FileResu
                 if resolved is not None and resolved.strftime("%Y-%m-%d") != stored_resolved:
                     result.resolved.append((iid, resolved.strftime("%Y-%m-%d")))
     return kind_file, result
+
+
+def _by_hand(row: dict, index: _Index, day: str, value: str | None, resolved, line: int
+             ) -> tuple[dict | None, str]:
+    """An introductions.csv row that matches no stored introduction, as one to record by
+    hand (``None`` and why not when its requester is not a known person or no target)."""
+    requester, why = index.person((row.get("requester_url") or "").strip(),
+                                  (row.get("requester_name") or "").strip())
+    if requester is None:
+        return None, ("no introduction request of this requester for this target on this day, "
+                      f"and the requester is not someone you know ({why}): check the "
+                      "requester's profile URL or name")
+    target_url = (row.get("target_url") or "").strip()
+    target_name = " ".join((row.get("target_name") or "").split())
+    target = None
+    if target_url:
+        target, why = index.person(target_url, "")
+        if target is None and not target_name:
+            return None, f"the target is not someone you know ({why}): add the target's name"
+    elif target_name:
+        target, _ = index.person("", target_name)  # a name only: a person if exactly one
+    if not target_name:
+        target_name = index.name_of.get(target or "", "")
+    if not target_name:
+        return None, "no target: give the target's name or profile URL"
+    return {"requester_key": requester, "target_key": target, "target_name": target_name,
+            "requested_on": day, "outcome": value,
+            "resolved_on": resolved.strftime("%Y-%m-%d") if resolved is not None else None,
+            "line": line}, ""
+
+
+def _record_by_hand(ws: Workspace, rows: list[dict], file: str) -> int:
+    """Record introductions written by hand in introductions.csv (no rule, no message) and
+    their outcome as ``confirmed``. Returns how many were new."""
+    if not rows:
+        return 0
+    frame = pd.DataFrame(rows).drop_duplicates(["requester_key", "target_name", "requested_on"],
+                                               keep="last")
+    before = sql.count_introductions(ws)
+    sql.merge_introductions(ws, frame.assign(conversation_id=None, message_id=None, rule=None))
+    added = sql.count_introductions(ws) - before
+    stored = ws.introductions()
+    stored["day"] = stored["requested_on"].dt.strftime("%Y-%m-%d")
+    ids = frame.merge(stored[["introduction_id", "requester_key", "target_name", "day"]]
+                      .astype({"requester_key": object}),
+                      left_on=["requester_key", "target_name", "requested_on"],
+                      right_on=["requester_key", "target_name", "day"])
+    outcomes = ids[ids["outcome"].notna()]
+    if len(outcomes):
+        write_labels(ws, pd.DataFrame({
+            "kind": "outcome", "subject": outcomes["introduction_id"].astype("int64").astype(str),
+            "value": outcomes["outcome"], "source": "confirmed", "rule": None,
+            "reason": f"you, in {Path(file).name} (recorded by hand)"})[LABEL_COLUMNS],
+            protect="rank")
+    resolved = ids[ids["resolved_on"].notna()]
+    if len(resolved):
+        sql.set_resolved_on(ws, zip(resolved["introduction_id"].astype(str),
+                                    resolved["resolved_on"], strict=True))
+    return added
 
 
 def _label_files(path: Path) -> list[Path]:
@@ -580,7 +649,9 @@ def import_labels(ws: Workspace, path: str | Path) -> dict:
     summary: dict = {"files": {}, "confirmed": 0, "unchanged": 0, "unmatched": 0}
     writes = []
     resolved_updates = []
-    for kind_file, result in parsed:
+    by_hand: list = []
+    for file_result in parsed:
+        kind_file, result = file_result
         confirmed = unchanged = 0
         counted_lines: set[int] = set()
         for cell in result.cells:
@@ -595,8 +666,11 @@ def import_labels(ws: Workspace, path: str | Path) -> dict:
                 confirmed += 1
             counted_lines.add(cell.line)
         resolved_updates += result.resolved
+        hand = [(row, kind_file) for row in result.by_hand]
+        by_hand += hand
         summary["files"][kind_file] = {
             "rows": result.rows, "confirmed": confirmed, "unchanged": unchanged,
+            "recorded_by_hand": len(hand),
             "empty": result.empty, "unmatched": len(result.unmatched),
             "unmatched_lines": result.unmatched[:5],
             "resolved_on_updated": len(dict.fromkeys(result.resolved)),
@@ -611,4 +685,8 @@ def import_labels(ws: Workspace, path: str | Path) -> dict:
             write_labels(ws, frame[LABEL_COLUMNS], protect="rank")
         if resolved_updates:
             sql.set_resolved_on(ws, dict.fromkeys(resolved_updates))
+        summary["recorded_by_hand"] = 0
+        for file in dict.fromkeys(f for _, f in by_hand):
+            summary["recorded_by_hand"] += _record_by_hand(
+                ws, [row for row, f in by_hand if f == file], file)
     return summary

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from adviser_analytics.errors import AdviserAnalyticsError
-from adviser_analytics.labels.rules import Rules, clip, first_rule, matches
+from adviser_analytics.labels.rules import Rules, acknowledgements, clip, first_rule, matches
 from adviser_analytics.labels.store import empty_labels, iso_day
 from adviser_analytics.metrics.episodes import request_key
 from adviser_analytics.metrics.episodes import requests as find_requests
@@ -51,6 +51,8 @@ class WorkspaceData:
     institution: str | None
     last_export: pd.Timestamp | None
     sightings: pd.DataFrame  # invitation_id, snapshot_id, export_date, sent_at
+    links: dict | None = None  # the service's web addresses by referral kind (policy)
+    owner_first: str | None = None  # the adviser's first name ("Thanks Morwenna!")
 
 
 def load_data(ws: Workspace) -> WorkspaceData:
@@ -71,7 +73,14 @@ def load_data(ws: Workspace) -> WorkspaceData:
         institution=policy.owner_institution if policy is not None else None,
         last_export=last_export,
         sightings=sightings,
+        links=dict(policy.service.links) if policy is not None and policy.service else None,
+        owner_first=_first_name(ws.owner.name),
     )
+
+
+def _first_name(name: object) -> str | None:
+    words = str(name).split() if isinstance(name, str) else []
+    return words[0] if words else None
 
 
 def reply_runs(messages: pd.DataFrame) -> pd.DataFrame:
@@ -232,7 +241,7 @@ def _owner_answers(d: WorkspaceData, inv: pd.DataFrame, rules: Rules) -> pd.Data
     both = both.sort_values(["subject", "message_at", "message_id"]).reset_index(drop=True)
     if len(both) == 0:
         return pd.DataFrame(columns=out_cols)
-    referral = first_rule(both["content"], rules.family("referral"))
+    referral = first_rule(both["content"], rules.family("referral"), links=d.links)
     both["rule"], both["words"] = referral["rule"], referral["words"]
     redirect = both[both["rule"].notna()].drop_duplicates("subject").assign(answer="redirect")
     ask = both[(both["reply_rank"] != 0) & ~both["subject"].isin(redirect["subject"])]
@@ -254,7 +263,7 @@ def requests_by_rules(d: WorkspaceData, rules: Rules) -> pd.DataFrame:
         return pd.DataFrame(columns=columns)
     found = []
     for family, handling in (("referral", "refer"), ("explain", "explain")):
-        hits = first_rule(replies["content"], rules.family(family))
+        hits = first_rule(replies["content"], rules.family(family), links=d.links)
         hit = hits["rule"].notna()
         hits = hits[hit].copy()
         hits["request_key"] = replies.loc[hit, "request_key"].to_numpy(dtype=object)
@@ -273,16 +282,74 @@ def requests_by_rules(d: WorkspaceData, rules: Rules) -> pd.DataFrame:
     return hits[columns].reset_index(drop=True)
 
 
-def infer_handling(d: WorkspaceData, by_rules: pd.DataFrame) -> pd.DataFrame:
+def group_conversations(messages: pd.DataFrame) -> pd.Index:
+    """Conversations with more than one other participant: more than one person wrote in
+    them, or a message went to two or more people besides its sender."""
+    if len(messages) == 0:
+        return pd.Index([])
+    conversation = messages["conversation_id"].astype(object)
+    inbound = messages["direction"].eq("inbound")
+    senders = messages.loc[inbound, "sender_key"].astype(object).groupby(
+        conversation[inbound]).nunique()
+    many = senders[senders > 1].index
+    if "recipient_urls" in messages:
+        urls = messages["recipient_urls"].astype(object).fillna("").astype(str)
+        wide = urls.str.count(r"https?://") >= 2
+        many = many.union(pd.Index(pd.unique(conversation[wide])))
+    return many
+
+
+def acknowledgement_runs(d: WorkspaceData, rules: Rules) -> pd.DataFrame:
+    """Requests whose every inbound message is only an acknowledgement (an
+    ``acknowledgement`` rule: thanks, an emoji, congratulations): ``request_key, rule,
+    words``. A thanks followed by a question is a request. Only in one-to-one
+    conversations: a group thread is context, not requests."""
+    columns = ["request_key", "rule", "words"]
+    family = rules.family("acknowledgement")
+    t = d.threads
+    if len(t) == 0 or not family:
+        return pd.DataFrame(columns=columns)
+    inbound = t[t["direction"].eq("inbound") & t["request_key"].notna()]
+    inbound = inbound[~inbound["conversation_id"].isin(group_conversations(t))]
+    if len(inbound) == 0:
+        return pd.DataFrame(columns=columns)
+    filler = (d.owner_first,) if d.owner_first else ()
+    hits = acknowledgements(inbound["content"], family, filler)
+    frame = pd.DataFrame({"request_key": inbound["request_key"].astype(object),
+                          "rule": hits["rule"], "words": hits["words"],
+                          "ack": hits["rule"].notna()})
+    whole = frame.groupby("request_key", sort=False)["ack"].all()
+    whole = whole[whole]
+    frame = frame[frame["request_key"].isin(whole.index)]
+    first = frame.drop_duplicates("request_key")
+    words = frame.groupby("request_key", sort=False)["words"].agg(
+        lambda w: " / ".join(dict.fromkeys(str(x) for x in w)))
+    first = first.assign(words=first["request_key"].map(words).map(clip))
+    return first[columns].reset_index(drop=True)
+
+
+def infer_handling(d: WorkspaceData, by_rules: pd.DataFrame,
+                   acks: pd.DataFrame | None = None) -> pd.DataFrame:
     """Handling of requests: ``answer`` (inferred) when replied, unless a rule read the reply
     as a referral or decline (``suggested``, with the referral); ``none`` (inferred) when
-    unanswered and older than ``UNANSWERED_DAYS`` at the last export."""
+    unanswered and older than ``UNANSWERED_DAYS`` at the last export; ``no_reply_needed``
+    (``suggested``) when the run is only an acknowledgement (``acks``, see
+    :func:`acknowledgement_runs`), whatever the reply."""
     e = d.episodes
     if len(e) == 0:
         return empty_labels()
+    if acks is not None and len(acks):
+        e = e[~e["request_key"].isin(acks["request_key"])]
+        by_rules = by_rules[~by_rules["request_key"].isin(acks["request_key"])]
     replied = e["replied_at"].notna()
     ruled = e["request_key"].isin(by_rules["request_key"])
     rows = []
+    if acks is not None and len(acks):
+        rows.append(pd.DataFrame({
+            "kind": "handling", "subject": acks["request_key"].astype(object),
+            "value": "no_reply_needed", "source": "suggested", "rule": acks["rule"],
+            "reason": "an acknowledgement only: they wrote \"" + acks["words"].astype(str)
+            + "\""}))
     answered = e[replied & ~ruled]
     rows.append(pd.DataFrame({
         "kind": "handling", "subject": answered["request_key"].astype(object), "value": "answer",

@@ -1,6 +1,10 @@
 """Introduction requests: inbound messages in which someone asks the adviser to introduce
 them to a named person (an ``introduction`` rule), the name read after the rule's words and
 matched to a person the workspace knows when exactly one has that name.
+
+A request that names no contact but an organisation ("could you put me in touch with someone
+at Northwind") is recorded too, with the target to identify: ``target_name`` "someone at
+Northwind" and no ``target_key`` (:data:`TO_IDENTIFY` is how it is shown).
 """
 
 from __future__ import annotations
@@ -19,6 +23,13 @@ from adviser_analytics.store import labels as sql
 _PARTICLES = frozenset({"de", "del", "della", "der", "den", "di", "du", "da", "dos", "van",
                         "von", "le", "la", "bin", "ibn", "al", "el", "y", "ter", "ten"})
 _EDGE = "\"“”‘’'()[]<>*_"
+TO_IDENTIFY = "someone to identify"
+# "someone at Northwind", "anyone from Acme Bank", "a contact at People": the organisation is
+# the capitalised words after at/from/in
+_SOMEONE = re.compile(
+    r"(?<!\w)(?i:someone|somebody|anyone|anybody|a contact|a person|people|a recruiter|"
+    r"an alumn\w*|a graduate|someone who works)\s+(?i:at|from|in|with)\s+"
+    r"(?P<org>[A-Z][\w&'’-]*(?:[ \t]+(?:&[ \t]+)?[A-Z][\w&'’-]*){0,4})")
 
 
 def _name_after(tail: object) -> str | None:
@@ -29,8 +40,10 @@ def _name_after(tail: object) -> str | None:
     out: list[str] = []
     for raw in tail.split()[:6]:
         word = raw.strip(_EDGE)
-        stop = bool(re.search(r"[,.;:!?]$", word)) or raw.endswith(tuple(_EDGE[1:]))
-        word = word.rstrip(",.;:!?").strip(_EDGE)
+        initial = re.fullmatch(r"[A-ZÀ-Þ]\.", word) is not None  # "Verity J. Hale"
+        stop = (bool(re.search(r"[,.;:!?]$", word)) and not initial) \
+            or raw.endswith(tuple(_EDGE[1:]))
+        word = word if initial else word.rstrip(",.;:!?").strip(_EDGE)
         possessive = re.search(r"['’]s$", word)
         if possessive:
             word, stop = word[: possessive.start()], True
@@ -51,7 +64,7 @@ def introductions_by_rules(d: WorkspaceData, rules: Rules) -> tuple[pd.DataFrame
     """Introduction requests in inbound messages: one record per message and named target."""
     columns = ["requester_key", "target_key", "target_name", "requested_on", "conversation_id",
                "message_id", "rule", "words"]
-    stats = {"found": 0, "without_name": 0, "target_matched": 0}
+    stats = {"found": 0, "without_name": 0, "target_matched": 0, "to_identify": 0}
     inbound = d.messages[d.messages["direction"].eq("inbound") & d.messages["content"].notna()]
     family = rules.family("introduction")
     if len(inbound) == 0 or not family:
@@ -67,8 +80,15 @@ def introductions_by_rules(d: WorkspaceData, rules: Rules) -> tuple[pd.DataFrame
         [_tail_after(regexes[rule], text) for rule, text in
          zip(found["rule"], found["content"], strict=True)], index=found.index, dtype=object)
     found["target_name"] = tails.map(_name_after)
+    # no contact named: the organisation they asked about, the person to identify
+    unnamed = found["target_name"].isna()
+    if unnamed.any():
+        org = found.loc[unnamed, "content"].astype(str).str.extract(_SOMEONE)["org"]
+        org = org.str.rstrip(".’'")
+        found.loc[unnamed, "target_name"] = ("someone at " + org).where(org.notna())
     stats["found"] = int(len(found))
-    stats["without_name"] = int(found["target_name"].isna().sum())
+    stats["without_name"] = int(unnamed.sum())
+    stats["to_identify"] = int(found.loc[unnamed, "target_name"].notna().sum())
     found = found[found["target_name"].notna()]
     if len(found) == 0:
         return pd.DataFrame(columns=columns), stats
@@ -82,7 +102,9 @@ def introductions_by_rules(d: WorkspaceData, rules: Rules) -> tuple[pd.DataFrame
     best = people.drop_duplicates("nk").set_index("nk")
     target_key = pd.Series(pd.NA, index=found.index, dtype=object)
     target_name = found["target_name"].copy()
-    words = found["target_name"].str.split()
+    # (a target to identify is never matched to a person: "someone at ..." names nobody)
+    words = found["target_name"].where(~found["target_name"].str.startswith("someone at "),
+                                       "").str.split()
     for n in range(6, 0, -1):
         todo = target_key.isna() & (words.str.len() >= n)
         if not todo.any():

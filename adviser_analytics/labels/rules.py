@@ -2,7 +2,7 @@
 
 A rule names words or patterns to look for (whole words, any case unless ``case_sensitive``),
 with ``unless`` and ``also`` phrases that veto or require; families are ``relationship``,
-``referral``, ``explain`` and ``introduction`` (see the comments at the top of the shipped
+``referral``, ``explain``, ``introduction`` and ``acknowledgement`` (see the comments at the top of the shipped
 ``rules.yaml``). The shipped rules can be copied into the workspace for the adviser to edit
 (:func:`copy_default_rules`); :func:`rules_for` prefers that copy.
 """
@@ -28,20 +28,24 @@ from adviser_analytics.store import Workspace
 __all__ = [
     "RULES_FILE", "Rule", "Rules", "load_rules", "rules_for", "default_rules_path",
     "workspace_rules_path", "copy_default_rules", "matches", "first_rule", "clip",
+    "acknowledgements", "link_regex",
 ]
 
 RULES_FILE = "rules.yaml"
 
-_FAMILIES = ("relationship", "referral", "explain", "introduction")
+_FAMILIES = ("relationship", "referral", "explain", "introduction", "acknowledgement")
 _RULE_KEYS = {
     "relationship": {"name", "value", "fields", "words", "patterns", "unless", "also",
                      "requires", "owner_institution", "case_sensitive", "notes"},
     "referral": {"name", "value", "words", "patterns", "unless", "also", "case_sensitive",
-                 "notes"},
+                 "service_links", "notes"},
     "explain": {"name", "value", "words", "patterns", "unless", "also", "case_sensitive",
                 "notes"},
     "introduction": {"name", "words", "patterns", "unless", "also", "case_sensitive", "notes"},
+    "acknowledgement": {"name", "value", "words", "patterns", "filler", "unless",
+                        "case_sensitive", "notes"},
 }
+ACK_MAX_CHARS = 200  # a longer message is never only an acknowledgement
 _FIELDS = ("position", "company", "invitation", "messages")
 _REQUIRABLE = ("position", "company")
 
@@ -99,6 +103,8 @@ class Rule:
     owner_institution: bool = False
     case_sensitive: bool = False
     line: int | None = None
+    filler: tuple[str, ...] = ()
+    service_links: bool = False
 
     @property
     def flags(self) -> int:
@@ -245,7 +251,9 @@ def load_rules(path: str | Path | None = None) -> Rules:
                 fail(f"two rules are named {name!r}", "give each rule its own name")
             names.add((family, name))
             value = entry.get("value")
-            if family in ("relationship", "referral"):
+            if family == "referral" and entry.get("service_links") and value is None:
+                value = None  # each link gives its own kind (service.links)
+            elif family in ("relationship", "referral"):
                 vocabulary = VOCABULARY[family]
                 if value is None or str(value).strip().lower() not in vocabulary:
                     fail(f"{name}: value {value!r} is not a {family}",
@@ -255,6 +263,11 @@ def load_rules(path: str | Path | None = None) -> Rules:
                 if value is not None and str(value).strip().lower() != "explain":
                     fail(f"{name}: explain rules suggest the handling 'explain' only")
                 value = "explain"
+            elif family == "acknowledgement":
+                if value is not None and str(value).strip().lower() != "no_reply_needed":
+                    fail(f"{name}: acknowledgement rules suggest the handling "
+                         "'no_reply_needed' only")
+                value = "no_reply_needed"
             else:
                 value = None
             fields = _str_list(entry.get("fields"), "fields", fail) or (
@@ -276,8 +289,11 @@ def load_rules(path: str | Path | None = None) -> Rules:
                 fields=fields, requires=requires,
                 owner_institution=bool(entry.get("owner_institution", False)),
                 case_sensitive=bool(entry.get("case_sensitive", False)), line=line,
+                filler=_str_list(entry.get("filler"), "filler", fail),
+                service_links=bool(entry.get("service_links", False)),
             )
-            if not (rule.words or rule.patterns or rule.owner_institution):
+            if not (rule.words or rule.patterns or rule.owner_institution
+                    or rule.service_links):
                 fail(f"{name}: the rule has no words or patterns to look for")
             for pattern in rule.patterns:
                 try:
@@ -321,15 +337,42 @@ def clip(words: object, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def first_rule(texts: pd.Series, rules: list[Rule], institution: str | None = None
-                ) -> pd.DataFrame:
+def link_regex(url: str) -> str:
+    """A regex for one of the service's web addresses, written with or without ``https://``
+    and ``www.``, followed by anything but more of the path ("/events" does not match
+    "/events-archive"; "/events?week=3" and "/events/" do)."""
+    bare = re.sub(r"^[a-z][a-z0-9+.-]*://", "", url.strip(), flags=re.IGNORECASE)
+    bare = re.sub(r"^www\.", "", bare, flags=re.IGNORECASE).rstrip("/")
+    return r"(?<![\w./-])(?:https?://)?(?:www\.)?" + re.escape(bare) + r"(?![\w-])(?!\.\w)"
+
+
+def _expanded(rules: list[Rule], links: dict | None) -> list[Rule]:
+    """``service_links`` rules become one rule per referral kind of the policy's links
+    (``service.links``); with no links they look for nothing."""
+    out: list[Rule] = []
+    for rule in rules:
+        if not rule.service_links:
+            out.append(rule)
+            continue
+        for kind, urls in (links or {}).items():
+            urls = tuple(u for u in (urls if not isinstance(urls, str) else (urls,)) if u)
+            if urls:
+                out.append(Rule(family=rule.family, name=rule.name, value=kind,
+                                patterns=tuple(link_regex(u) for u in urls),
+                                unless=rule.unless, also=rule.also, line=rule.line))
+    return out
+
+
+def first_rule(texts: pd.Series, rules: list[Rule], institution: str | None = None,
+               links: dict | None = None) -> pd.DataFrame:
     """For each text, the first rule (file order) that matches: columns ``rule``, ``value``,
-    ``words``, ``order`` (``<NA>`` where none matched)."""
+    ``words``, ``order`` (``<NA>`` where none matched). ``links``: the service's web
+    addresses by referral kind (policy ``service.links``), for ``service_links`` rules."""
     out = pd.DataFrame({"rule": pd.Series(pd.NA, index=texts.index, dtype=object),
                         "value": pd.Series(pd.NA, index=texts.index, dtype=object),
                         "words": pd.Series(pd.NA, index=texts.index, dtype=object),
                         "order": pd.Series(np.nan, index=texts.index)})
-    for order, rule in enumerate(rules):
+    for order, rule in enumerate(_expanded(rules, links)):
         todo = out["rule"].isna()
         if not todo.any():
             break
@@ -339,6 +382,57 @@ def first_rule(texts: pd.Series, rules: list[Rule], institution: str | None = No
         out.loc[index, "rule"] = rule.name
         out.loc[index, "value"] = rule.value
         out.loc[index, "words"] = found[hit]
+        out.loc[index, "order"] = order
+    return out
+
+
+_EMOJI = ("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\u2190-\u21FF\u2300-\u23FF"
+          "\u3030\u303D\u3297\u3299\uFE0F\u200D\U000E0020-\U000E007F]")
+
+
+def acknowledgements(texts: pd.Series, rules: list[Rule], filler: tuple[str, ...] = ()
+                     ) -> pd.DataFrame:
+    """For each text, the first ``acknowledgement`` rule for which the *whole* text is an
+    acknowledgement: nothing is left once the rule's words and patterns, its ``filler``
+    (and ``filler`` given here, such as the adviser's first name), emoji and punctuation are
+    taken out, and the rule's words, patterns or an emoji were there. ``unless`` phrases (a
+    question mark, "could you") stop it. Columns as :func:`first_rule` (``words``: the text,
+    shortened). Vectorised; texts over ``ACK_MAX_CHARS`` characters never match."""
+    out = pd.DataFrame({"rule": pd.Series(pd.NA, index=texts.index, dtype=object),
+                        "value": pd.Series(pd.NA, index=texts.index, dtype=object),
+                        "words": pd.Series(pd.NA, index=texts.index, dtype=object),
+                        "order": pd.Series(np.nan, index=texts.index)})
+    if len(texts) == 0:
+        return out
+    text = texts.astype(object).where(texts.notna(), None)
+    short = text.dropna().astype(str)
+    short = short[short.str.len().le(ACK_MAX_CHARS) & short.str.strip().ne("")]
+    for order, rule in enumerate(rules):
+        todo = short[out.loc[short.index, "rule"].isna()]
+        if len(todo) == 0:
+            break
+        # patterns first: "congratulations on the new role" before "congratulations"
+        parts = [f"(?:{p})" for p in rule.patterns]
+        parts += [_phrase_regex(w) for w in sorted(rule.words, key=len, reverse=True)]
+        core = re.compile("(?:" + "|".join(parts) + ")", rule.flags) if parts else None
+        extra = tuple(f for f in (*rule.filler, *filler) if f)
+        fill = _alternation(extra, (), rule.flags, group=False)
+        emoji = re.compile(_EMOJI)
+        if core is None:
+            continue
+        unless = rule.unless_regex
+        if unless is not None:
+            todo = todo[~todo.str.contains(unless)]
+        has = todo.str.contains(core)
+        rest = todo.str.replace(core, " ", regex=True)
+        if fill is not None:
+            rest = rest.str.replace(fill, " ", regex=True)
+        rest = rest.str.replace(emoji, " ", regex=True)
+        only = has & ~rest.str.contains(r"\w", regex=True)
+        index = only[only].index
+        out.loc[index, "rule"] = rule.name
+        out.loc[index, "value"] = rule.value
+        out.loc[index, "words"] = todo[index].map(clip)
         out.loc[index, "order"] = order
     return out
 

@@ -22,7 +22,8 @@ REFERRALS = ("appointment", "mentor", "event", "resource", "reception", "other")
 VOCABULARY: dict[str, tuple[str, ...]] = {
     "relationship": RELATIONSHIPS,
     "decision": DECISIONS,
-    "handling": HANDLINGS,
+    # no_reply_needed (domain.md): an acknowledgement, not a request
+    "handling": tuple(dict.fromkeys((*HANDLINGS, "no_reply_needed"))),
     "referral": REFERRALS,
     "outcome": OUTCOMES,
 }

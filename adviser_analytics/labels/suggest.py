@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from adviser_analytics.labels.inference import (
+    acknowledgement_runs,
     infer_decisions,
     infer_handling,
     load_data,
@@ -53,7 +54,8 @@ def derive(ws: Workspace, rules: Rules | None = None) -> Derivation:
     d = load_data(ws)
     decisions, decision_stats = infer_decisions(d, rules)
     by_rules = requests_by_rules(d, rules)
-    handling = infer_handling(d, by_rules)
+    acks = acknowledgement_runs(d, rules)
+    handling = infer_handling(d, by_rules, acks)
     relationships, skipped = relationships_by_rules(d, rules)
     introductions, intro_stats = introductions_by_rules(d, rules)
     labels = pd.concat([x for x in (relationships, decisions, handling) if len(x)],
@@ -67,7 +69,7 @@ def derive(ws: Workspace, rules: Rules | None = None) -> Derivation:
                   .drop_duplicates(["kind", "subject"]).drop(columns="rank")
                   .reset_index(drop=True))
     stats = {"decisions": decision_stats, "introductions": intro_stats,
-             "requests": int(len(d.episodes))}
+             "requests": int(len(d.episodes)), "acknowledgements": int(len(acks))}
     return Derivation(labels, introductions, stats, rules.file, skipped)
 
 
@@ -121,6 +123,7 @@ def suggest(ws: Workspace, rules: Rules | None = None) -> dict:
                           "recorded": int(len(derivation.introductions)),
                           "target_matched": intro_stats["target_matched"],
                           "without_name": intro_stats["without_name"],
+                          "to_identify": intro_stats.get("to_identify", 0),
                           "added": introductions["added"], "removed": introductions["removed"]},
         "labels": {"added": written["added"], "changed": written["changed"],
                    "unchanged": written["unchanged"], "removed": removed,

@@ -129,7 +129,8 @@ def merge_introductions(ws: Workspace, found: pd.DataFrame) -> None:
         list(zip(*(text_or_none(found[c].astype(object)) for c in
                    ("requester_key", "target_key", "target_name", "requested_on",
                     "conversation_id")),
-                 [int(m) for m in found["message_id"]], text_or_none(found["rule"]),
+                 [None if pd.isna(m) else int(m) for m in found["message_id"]],
+                 text_or_none(found["rule"]),
                  strict=True)),
     )
 
