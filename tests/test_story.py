@@ -43,7 +43,9 @@ def test_requests_and_answers_by_month_match_the_truth(labelled, sample_series):
         writers = m[m["direction"] == "inbound"].groupby("conversation_id")["sender_key"]
         groups = set(m.loc[named, "conversation_id"]) | set(
             writers.nunique().loc[lambda n: n > 1].index)
-    one_to_one = [r for r in truth["requests"] if r["conversation_id"] not in groups]
+    # thanks-only runs are acknowledgements (the rules suggest no_reply_needed): not requests
+    one_to_one = [r for r in truth["requests"] if r["conversation_id"] not in groups
+                  and not r.get("acknowledgement")]
     started = pd.to_datetime([r["started_at"] for r in one_to_one], utc=True)
     replied = pd.Series([r["replied_at"] is not None for r in one_to_one])
     with Workspace.open(labelled) as ws:
