@@ -661,10 +661,12 @@ def _index_table(entries: list[dict], prefix: str) -> str:
             f"<td>{html.escape(e['generated_at'])}</td>"
             f"<td class=\"n\">{html.escape(str(h.get('requests', '–')))}</td>"
             f"<td class=\"n\">{html.escape(str(h.get('reply_rate', '–')))}</td>"
+            f"<td>{html.escape(str(h.get('waiting', '–')))}</td>"
             f"<td class=\"n\">{html.escape(str(h.get('conformance', '–')))}</td>"
             "</tr>")
     head = ("<tr><th>period</th><th>dates</th><th>audience</th><th>generated</th>"
-            "<th>requests</th><th>reply rate</th><th>following policy</th></tr>")
+            "<th>requests</th><th>reply rate</th><th>waiting for a reply</th>"
+            "<th>following policy</th></tr>")
     return f"<table><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
 
 
@@ -674,7 +676,9 @@ def build_index(entries_by_audience: dict[str, list[dict]], prefix_by_audience: 
     parts = [
         "<p class=\"note\">Reflection reports: material for your own reflection and for "
         "supervision, not a rating. Requests: requests for help that started in the period; "
-        "reply rate: the share answered; following policy: decisions matching the policy "
+        "reply rate: the share answered; waiting: requests without a reply at the period's "
+        "end, how many of them were past your reply aim, and older threads that lapsed "
+        "(counted, never listed); following policy: decisions matching the policy "
         "version in force.</p>"]
     for audience in AUDIENCES:
         entries = entries_by_audience.get(audience)
@@ -741,7 +745,7 @@ def run_reports(workspace: str | os.PathLike, start: object, end: object,
     each period a new session in it)."""
     from tqdm import tqdm
 
-    from .metrics import compute_metrics
+    from .metrics import compute_metrics, data_to_of
     from .reflection import all_person_keys, ensure_pseudonyms, headline, period_title
     from .workspace import Workspace
 
@@ -761,6 +765,7 @@ def run_reports(workspace: str | os.PathLike, start: object, end: object,
     with Workspace.open(workspace) as ws:
         messages = ws.messages(columns=ws.METRIC_COLUMNS)
         frames = (messages, ws.invitations(), ws.labels(), ws.introductions(), ws.policy())
+        data_to = data_to_of(ws, messages)
         if supervision:
             ensure_pseudonyms(ws, all_person_keys(ws.people(), frames[3], messages))
             index = leak_index(ws, workspace)
@@ -792,7 +797,8 @@ def run_reports(workspace: str | os.PathLike, start: object, end: object,
         if only_missing and (folder / f"{label}.html").is_file():
             result.status = "skipped"
             if label not in manifest["reports"]:  # written by a run stopped before its index
-                result.headline = headline(compute_metrics(*frames, period), supervision)
+                result.headline = headline(compute_metrics(*frames, period, data_to=data_to),
+                                           supervision, frames[4])
                 written = (folder / f"{label}.html").stat().st_mtime
                 list_in_index(label, result, dt.datetime.fromtimestamp(written, dt.UTC))
             continue
@@ -804,7 +810,8 @@ def run_reports(workspace: str | os.PathLike, start: object, end: object,
                      + (" (supervision)" if supervision else ""),
             "keep_ipynb": not supervision, "reuse_kernel": reuse,
         })
-        result.headline = headline(compute_metrics(*frames, period), supervision)
+        result.headline = headline(compute_metrics(*frames, period, data_to=data_to),
+                                   supervision, frames[4])
 
     bar = tqdm(total=len(tasks), desc=f"{audience} reports", unit="report", file=sys.stderr,
                disable=None if progress is None else not progress, leave=False)

@@ -147,10 +147,34 @@ def test_headline_uses_the_views():
     metrics = {"load": {"requests": 15, "answered_requests": 12},
                "policy": {"decisions": 8, "conforming": 3}}
     assert reflection.headline(metrics, False) == {
-        "requests": "15", "reply_rate": "80%", "conformance": "38%", "decisions": "8"}
-    assert reflection.headline(metrics, True) == {
-        "requests": "15", "reply_rate": "withheld", "conformance": "withheld",
+        "requests": "15", "reply_rate": "80%", "waiting": "–", "conformance": "38%",
         "decisions": "8"}
+    assert reflection.headline(metrics, True) == {
+        "requests": "15", "reply_rate": "withheld", "waiting": "–",
+        "conformance": "withheld", "decisions": "8"}
+
+
+def test_headline_says_waiting_past_the_aim_and_lapsed():
+    from adviser_analytics.policy import load_policy
+
+    policy = load_policy("versions:\n  - name: v1\n    effective_from: 2025-01-01\n"
+                         "    reply_within_days: 5\n")
+    metrics = {"period": {"from": "2025-03-01", "to": "2025-03-31"},
+               "coverage": {"data_to": "2025-04-02", "as_of": "2025-03-31", "complete": True},
+               "load": {"requests": 15, "answered_requests": 12, "waiting": 7, "overdue": 2,
+                        "lapsed": 135},
+               "policy": {"decisions": 8, "conforming": 3}}
+    assert reflection.headline(metrics, False, policy)["waiting"] == (
+        "7 waiting, 2 past your 5-day aim; 135 older threads lapsed")
+    assert reflection.headline(metrics, True, policy)["waiting"] == (
+        "7 waiting, <5 past your 5-day aim; 135 older threads lapsed")
+    assert reflection.headline(metrics, False)["waiting"] == (  # no policy: no aim
+        "7 waiting; 135 older threads lapsed")
+    metrics["coverage"] = {"data_to": "2025-03-20", "as_of": "2025-03-20", "complete": False}
+    assert reflection.headline(metrics, False, policy)["waiting"] == (
+        "7 waiting, 2 past your 5-day aim; 135 older threads lapsed (so far, to 2025-03-20)")
+    metrics["coverage"] = {"data_to": "2025-02-20", "as_of": None, "complete": False}
+    assert reflection.headline(metrics, False, policy)["waiting"] == "no data yet"
 
 
 # ------------------------------------------------------------------------------ templates
