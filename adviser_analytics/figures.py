@@ -103,12 +103,18 @@ def _version_note(drawn: list[str]) -> str:
 # ---------------------------------------------------------------------------------------
 
 
-def _date_axis(ax) -> None:
+def _date_axis(ax, weeks: int | None = None) -> None:
     """Dates on the x axis that never overlap: matplotlib's concise formatter (month names
-    once, then days) on an automatic locator with a bounded number of ticks."""
+    once, then days) on a locator with a bounded number of ticks (Mondays for a chart of
+    ``weeks`` ISO weeks, so that a tick marks where a week's bar starts)."""
     import matplotlib.dates as mdates
 
-    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
+    if weeks is not None and weeks <= 8:
+        locator = mdates.WeekdayLocator(byweekday=mdates.MO)
+    elif weeks is not None:
+        locator = mdates.WeekdayLocator(byweekday=mdates.MO, interval=-(-weeks // 7))
+    else:
+        locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
 
@@ -155,7 +161,9 @@ def load_figure(series: pd.DataFrame, policy: Policy | None = None) -> Figure:
     bottom.set_ylim(bottom=0)
     for ax in (top, bottom):
         _style(ax)
-    _date_axis(bottom)
+    _date_axis(bottom, weeks=len(series))
+    top.yaxis.get_major_locator().set_params(integer=True)
+    bottom.yaxis.get_major_locator().set_params(integer=True)
     first, last = _as_date(series["start"].iloc[0]), _as_date(series["end"].iloc[-1])
     drawn = _version_lines([top, bottom], policy, first, last)
     total, ans = int(series["requests"].sum()), int(series["answered_requests"].sum())
@@ -209,8 +217,9 @@ def reply_time_figure(hours: Sequence[float] | np.ndarray,
     else:
         ax.set_xlabel(f"time from request to first reply ({unit})")
     ax.set_ylabel("answered requests (count)")
+    ax.yaxis.get_major_locator().set_params(integer=True)
     ax.set_title(title, fontsize=12)
-    ax.legend(frameon=False, fontsize=9)
+    ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     _style(ax)
     fig.alt_text = (f"Histogram of the time to first reply for {len(hours)} answered requests: "
                     f"median {median:.1f} {unit}, 90th percentile {p90:.1f} {unit}.")
@@ -241,6 +250,10 @@ def heatmap_figure(counts: pd.DataFrame, timezone: str = "UTC") -> Figure:
     ax.set_ylabel("weekday")
     ax.set_title(title, fontsize=12)
     bar = fig.colorbar(image, ax=ax, shrink=0.9)
+    from matplotlib.ticker import MaxNLocator
+
+    bar.locator = MaxNLocator(integer=True)
+    bar.update_ticks()
     bar.set_label("inbound messages (count)")
     ax.tick_params(labelsize=9)
     day, hour = np.unravel_index(int(values.argmax()), values.shape)
@@ -273,6 +286,7 @@ def introductions_figure(series: pd.DataFrame, policy: Policy | None = None) -> 
                hatch="//" if outcome == "unreviewed" else None)
         bottom += values
     ax.set_ylabel("introduction requests (count)")
+    ax.yaxis.get_major_locator().set_params(integer=True)
     ax.set_xlabel("month requested")
     ax.set_title(title, fontsize=12)
     ax.legend(frameon=False, fontsize=8, loc="center left", bbox_to_anchor=(1.0, 0.5))

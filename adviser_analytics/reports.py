@@ -231,6 +231,45 @@ def clean_notebook(nb, audience: str, title: str):
     return nb
 
 
+#: nbval's markers: comments in a cell's source or tags in its metadata (nbval reads both)
+_NBVAL_COMMENT = re.compile(r"^[ \t]*#[ \t]*(NBVAL_\w+|PYTEST_VALIDATE_IGNORE_OUTPUT)[ \t]*\n?",
+                            re.MULTILINE)
+CHECK_TAG = "nbval-check-output"
+
+
+def document_notebook(nb):
+    """A copy of an executed report notebook that reads like a document in JupyterLab: every
+    code cell's source hidden with JupyterLab's own cell metadata (``"jupyter":
+    {"source_hidden": true}``: the input collapses, the output stays; a click on the bar
+    beside it shows the code again; the source starts with an empty line, since the collapsed
+    input previews the first one), no test markers (nbval's ``# NBVAL_...`` comments and
+    ``nbval-...`` tags), no cells tagged ``notebook-only`` (how to run the notebook for
+    another period: the ``report`` command does that), and the default parameters cell left
+    out when papermill's injected one (the values used) is there. Markdown cells are left as they are
+    (the adviser writes in them)."""
+    nb = copy.deepcopy(nb)
+    injected = any("injected-parameters" in c.get("metadata", {}).get("tags", [])
+                   for c in nb.cells)
+    cells = []
+    for cell in nb.cells:
+        tags = list(cell.get("metadata", {}).get("tags", []))
+        if "notebook-only" in tags or ("parameters" in tags and injected):
+            continue  # (papermill's injected cell holds the values that were used)
+        kept = [t for t in tags if not t.startswith("nbval-")]
+        if kept != tags:
+            cell.metadata["tags"] = kept
+            if not kept:
+                del cell.metadata["tags"]
+        if cell.cell_type == "code":
+            # JupyterLab's collapsed input shows the source's first line as a preview: an
+            # empty first line leaves only the expander bar
+            cell.source = "\n" + _NBVAL_COMMENT.sub("", cell.source).lstrip("\n")
+            cell.metadata.setdefault("jupyter", {})["source_hidden"] = True
+        cells.append(cell)
+    nb.cells = cells
+    return nb
+
+
 def notebook_to_html(nb, audience: str, title: str) -> str:
     """The report's HTML: no code, no prompts, images embedded, nothing fetched."""
     clean = clean_notebook(nb, audience, title)
@@ -325,7 +364,7 @@ def execute_period(task: dict) -> dict:
     if task.get("keep_ipynb"):
         import nbformat
 
-        result["ipynb"] = nbformat.writes(nb)
+        result["ipynb"] = nbformat.writes(document_notebook(nb))
     return result
 
 
@@ -1037,7 +1076,8 @@ CHECK_MARK = "# NBVAL_CHECK_OUTPUT"
 def refresh_checked_outputs(workspace: str | os.PathLike,
                             notebooks: Sequence[str | os.PathLike] | None = None) -> list[Path]:
     """Run each notebook at its default period on ``workspace`` (the demo workspace) and
-    store the outputs of the cells marked ``# NBVAL_CHECK_OUTPUT`` in it; every other cell
+    store the outputs of the cells tagged ``nbval-check-output`` (nbval's tag; the older
+    ``# NBVAL_CHECK_OUTPUT`` comment still counts) in it; every other cell
     is left without output. The tests compare these outputs (nbval) with a fresh run on the
     sample workspace, so refresh them when the sample data or the metrics change."""
     import nbformat
@@ -1065,7 +1105,8 @@ def refresh_checked_outputs(workspace: str | os.PathLike,
             count += 1
             cell.execution_count = None
             cell.outputs = []
-            if cell.source.lstrip().startswith(CHECK_MARK):
+            if CHECK_TAG in cell.metadata.get("tags", []) \
+                    or cell.source.lstrip().startswith(CHECK_MARK):
                 done = by_id[cell.get("id")]
                 cell.outputs = copy.deepcopy(done.outputs)
                 cell.execution_count = count

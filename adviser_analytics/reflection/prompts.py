@@ -213,11 +213,12 @@ def worth_discussing(model, view) -> list[str]:
     if not model.covered:
         return [coverage_note(model.coverage)]
     target = model.version_value("reply_within_days")
-    if load.get("overdue") or (load.get("waiting") and not target):
+    said_waiting = bool(load.get("overdue") or (load.get("waiting") and not target))
+    if said_waiting:
         out.append("Worth discussing: " + waiting_text(load, target, view)[:-1]
                    + ". Is there an honest reply or a referral to a service that would "
                    "close them, or are they waiting for a reason?")
-    if load.get("lapsed"):
+    if load.get("lapsed") and not said_waiting:
         out.append(f"{view.counted(load['lapsed'], 'older thread')} went without a reply for "
                    "longer than your waiting window and are counted as lapsed, not as "
                    "waiting. Worth discussing only if one of them still matters to you.")
