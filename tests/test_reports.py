@@ -9,6 +9,8 @@ once and shared by the tests that only read them.
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import html
 import json
 import os
@@ -523,3 +525,44 @@ def test_a_worker_that_dies_is_reported_with_its_last_words(tmp_path, monkeypatc
     outcomes.clear()
     reports._run_parallel([{"period": 1}], 1, lambda task, outcome: outcomes.append(outcome))
     assert "could not be started" in outcomes[0]["error"]
+
+
+@pytest.mark.slow
+def test_report_sections_follow_coverage_and_never_list_lapsed(report_workspace):
+    """A period after the newest export: a note, no figures; one it cuts short: "so far";
+    the waiting section lists only requests within the waiting window (lapsed: a count)."""
+    from adviser_analytics import reflection
+    from adviser_analytics.metrics import data_to_of
+
+    with Workspace.open(report_workspace) as ws:
+        data_to = data_to_of(ws, ws.messages(columns=ws.METRIC_COLUMNS))
+    after = data_to + dt.timedelta(days=40)
+    late = reflection.open_report(report_workspace, after.replace(day=1).isoformat(),
+                                  after.isoformat(), "self")
+    assert late.metrics["coverage"]["as_of"] is None
+    note = str(late.key_numbers())
+    assert note.startswith("This period starts after your newest export")
+    assert "0" not in note.replace(str(data_to), "")  # no zeros, as if observed
+    for name in ("load_summary", "load_figure", "reply_times", "who_asks", "waiting",
+                 "conformance", "compare_earlier", "p_chart", "decision_mix"):
+        assert str(getattr(late, name)()) == "", name
+    assert str(late.worth_discussing()).startswith("- This period starts after")
+
+    last = data_to.replace(day=calendar.monthrange(data_to.year, data_to.month)[1])
+    assert last > data_to, "the sample's newest export falls inside a month"
+    cut = reflection.open_report(report_workspace, data_to.replace(day=1).isoformat(),
+                                 last.isoformat(), "self")
+    assert cut.metrics["coverage"]["complete"] is False
+    assert f"In this period (so far, to {data_to.isoformat()})" in cut.key_numbers().html
+    assert "(so far" in str(cut.load_summary()).splitlines()[0]
+
+    month = reflection.open_report(report_workspace, "2026-03-01", "2026-03-31", "self")
+    load = month.metrics["load"]
+    waiting = month.model.waiting_requests()
+    assert len(waiting) == load["waiting"]
+    assert (waiting["days"] <= month.model.waiting_window()).all()
+    block = month.waiting()
+    assert f"{load['waiting']} waiting" in str(block)
+    assert load["lapsed"] and f"{load['lapsed']} older threads lapsed" in str(block)
+    rows = block.html.count("<tr") - 1  # the header row
+    assert rows == min(10, load["waiting"])  # the waiting ones, never the lapsed

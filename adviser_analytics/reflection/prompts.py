@@ -157,7 +157,8 @@ def provisional_text(chart: pd.DataFrame, days: int = 21) -> str | None:
         return None
     names = [str(x) for x in chart.loc[chart["provisional"].astype(bool), "period"]]
     many = len(names) > 1
-    return (f"{' and '.join(names)} {'are' if many else 'is'} provisional: some of "
+    listed = names[0] if not many else ", ".join(names[:-1]) + " and " + names[-1]
+    return (f"{listed} {'are' if many else 'is'} provisional: some of "
             f"{'their' if many else 'its'} decisions are younger than {days} days, so labels "
             "the data will prove later (such as a request left without a reply) are not in "
             f"yet. {'They are' if many else 'It is'} shown but not judged.")
@@ -231,7 +232,7 @@ def worth_discussing(model, view) -> list[str]:
                    f"went beyond the {budget:.0f} minutes you planned. What would being "
                    "available without being overwhelmed look like next period?")
     before = [model.load_in(p)["requests"] for p in previous_periods(model.period, 3)]
-    typical = float(np.median(before)) if before else 0
+    typical = float(np.median(before)) if before and not model.cut_short else 0
     if load["requests"] >= 10 and typical >= 5 and load["requests"] >= 1.5 * typical:
         out.append(f"Worth discussing: more requests than usual ({view.n(load['requests'])}, "
                    f"against about {view.n(int(round(typical)))} in each of the three "

@@ -343,6 +343,8 @@ def waiting(r) -> Block:
             "No request was waiting for a reply at the end of the period"
             + (f"; {v.counted(load['lapsed'], 'older thread')} lapsed." if load.get("lapsed")
                else ".")))
+    if v.n(len(waiting)) != str(len(waiting)):  # a list would give the hidden count away
+        return section(title, paragraph(summary[0].upper() + summary[1:]))
     rows = [(v.person(x.counterpart_key), v.relationship_of(x.counterpart_key),
              f"{x.days:.0f}") for x in waiting.head(10).itertuples()]
     caption = ("The longest-waiting requests" + (" (the first 10)" if len(waiting) > 10 else "")
