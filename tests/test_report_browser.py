@@ -6,7 +6,8 @@ the report notebook, and Playwright (Debian's ``/usr/bin/chromium``) checks what
 sees: no code input visible (every code cell's source hidden by JupyterLab's own
 ``source_hidden`` metadata), no test marker (``NBVAL``) and no "change the parameters" text,
 the figures shown; then a writing cell is opened with a double click, typed in and rendered,
-and the notebook keeps its cells. The HTML is checked the same way. Screenshots go to
+and another is written in after a single click (JupyterLab opens an empty Markdown cell for
+editing on a click): the notebook keeps its cells. The HTML is checked the same way. Screenshots go to
 ``$AA_SCREENSHOTS`` when set (else the test's temporary folder).
 
 Outside CI the test skips, saying why, when Chromium, Playwright or JupyterLab is missing.
@@ -170,16 +171,28 @@ def test_report_notebook_reads_like_a_document_in_jupyterlab(lab, report_folder,
             assert notebook.locator(".jp-Cell").count() == len(before.cells)
             writing.scroll_into_view_if_needed()
             page.screenshot(path=str(shots / "report-lab-writing.png"))
+            # a single click on the next writing cell, then typing: the text goes into the
+            # cell, and no keyboard shortcut adds, deletes or changes a cell
+            conclusion = cells.nth(_writing_index(before, "## 6. Conclusion"))
+            conclusion.scroll_into_view_if_needed()
+            conclusion.click()
+            page.keyboard.type("A calmer month ahead: add, delete, yank")
+            page.wait_for_timeout(500)
+            assert notebook.locator(".jp-Cell").count() == len(before.cells)
+            assert "A calmer month ahead: add, delete, yank" in conclusion.inner_text()
+            assert notebook.locator(".jp-MarkdownCell").count() == sum(
+                c.cell_type == "markdown" for c in before.cells)
+            page.screenshot(path=str(shots / "report-lab-single-click.png"))
         finally:
             browser.close()
 
 
-def _writing_index(nb) -> int:
-    """The index of the first writing cell (the one after the Feelings heading)."""
+def _writing_index(nb, heading: str = "## 2. Feelings") -> int:
+    """The index of the writing cell after a section's heading cell."""
     for i, cell in enumerate(nb.cells):
-        if cell.cell_type == "markdown" and cell.source.startswith("## 2. Feelings"):
+        if cell.cell_type == "markdown" and cell.source.startswith(heading):
             return i + 1
-    raise AssertionError("no Feelings section in the report")
+    raise AssertionError(f"no {heading!r} section in the report")
 
 
 def test_report_html_shows_no_code_and_no_markers(report_folder, tmp_path):
