@@ -679,6 +679,7 @@ table {{ border-collapse: collapse; width: 100%; margin-bottom: 2em; }}
 th, td {{ border-bottom: 1px solid #ddd; padding: 0.35em 0.6em; text-align: left;
           white-space: nowrap; }}
 td.n {{ text-align: right; }}
+td.w {{ white-space: normal; min-width: 16em; }}
 .note {{ color: #555; }}
 </style></head><body>
 <h1>{title}</h1>
@@ -700,7 +701,7 @@ def _index_table(entries: list[dict], prefix: str) -> str:
             f"<td>{html.escape(e['generated_at'])}</td>"
             f"<td class=\"n\">{html.escape(str(h.get('requests', '–')))}</td>"
             f"<td class=\"n\">{html.escape(str(h.get('reply_rate', '–')))}</td>"
-            f"<td>{html.escape(str(h.get('waiting', '–')))}</td>"
+            f"<td class=\"w\">{html.escape(str(h.get('waiting', '–')))}</td>"
             f"<td class=\"n\">{html.escape(str(h.get('conformance', '–')))}</td>"
             "</tr>")
     head = ("<tr><th>period</th><th>dates</th><th>audience</th><th>generated</th>"

@@ -395,6 +395,9 @@ def introductions_figure(r) -> Block:
     v = r.view
     start = add_months(r.period.end.replace(day=1), -5)
     series = monthly_series(r.data.introductions, r.data.labels, start, r.period.end)
+    if series["requests"].sum() == 0:
+        return section("Introduction requests by month", paragraph(
+            "No introduction requests in the six months to the end of this period."))
     values = [x for k in OUTCOME_KEYS for x in series[k]] + list(series["requests"])
     if v.figure_ok(values):
         return FigureBlock(figures.introductions_figure(series, r.model.policy),
