@@ -109,12 +109,13 @@ def _date_axis(ax, weeks: int | None = None) -> None:
     ``weeks`` ISO weeks, so that a tick marks where a week's bar starts)."""
     import matplotlib.dates as mdates
 
-    if weeks is not None and weeks <= 8:
-        locator = mdates.WeekdayLocator(byweekday=mdates.MO)
-    elif weeks is not None:
-        locator = mdates.WeekdayLocator(byweekday=mdates.MO, interval=-(-weeks // 7))
-    else:
-        locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
+    if weeks is not None and weeks <= 10:
+        # a tick on each Monday, labelled "2 Mar" (day and month: a week never reads as
+        # a bare number)
+        ax.xaxis.set_major_locator(mdates.WeekdayLocator(byweekday=mdates.MO))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%-d %b"))
+        return
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
 
