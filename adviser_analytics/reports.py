@@ -803,7 +803,7 @@ def run_reports(workspace: str | os.PathLike, start: object, end: object,
         terms = load_terms(workspace)
     periods = split(start, end, every, terms=terms)
     with Workspace.open(workspace) as ws:
-        messages = ws.messages(columns=ws.METRIC_COLUMNS)
+        messages = ws.messages(columns=(*ws.METRIC_COLUMNS, "recipient_urls"))
         frames = (messages, ws.invitations(), ws.labels(), ws.introductions(), ws.policy())
         data_to = data_to_of(ws, messages)
         if supervision:
