@@ -3,7 +3,9 @@
 Every function returns a :class:`matplotlib.figure.Figure` built without pyplot (so it works
 under any backend, including Agg in papermill, and leaves no global state) and sets
 ``fig.alt_text``: one sentence describing the figure, for the HTML ``alt`` attribute. Empty
-data give a figure saying "No data in this period" rather than an exception. Colours are
+data give a small figure saying so rather than an exception (the report's sections say it in a
+sentence instead, see ``reflection/sections.py``); dates on the x axis use matplotlib's concise
+date formatter, and each figure speaks one unit (reply times: hours or days, never both). Colours are
 the Okabe-Ito palette (safe for colour-blind readers); the heatmap uses ``cividis``.
 Policy version changes are drawn as dashed vertical lines labelled with the version name.
 """
@@ -101,85 +103,127 @@ def _version_note(drawn: list[str]) -> str:
 # ---------------------------------------------------------------------------------------
 
 
+def _date_axis(ax, weeks: int | None = None) -> None:
+    """Dates on the x axis that never overlap: matplotlib's concise formatter (month names
+    once, then days) on a locator with a bounded number of ticks (Mondays for a chart of
+    ``weeks`` ISO weeks, so that a tick marks where a week's bar starts)."""
+    import matplotlib.dates as mdates
+
+    if weeks is not None and weeks <= 10:
+        # a tick on each Monday, labelled "2 Mar" (day and month: a week never reads as
+        # a bare number)
+        ax.xaxis.set_major_locator(mdates.WeekdayLocator(byweekday=mdates.MO))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%-d %b"))
+        return
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
 def load_figure(series: pd.DataFrame, policy: Policy | None = None) -> Figure:
-    """Weekly requests (answered and not yet answered) and the backlog at each week's end,
-    from :func:`adviser_analytics.metrics.load.load_series`."""
-    title = "Requests per week and backlog"
+    """Weekly requests (answered and not yet answered) and the requests waiting at each
+    week's end (within the waiting window), from
+    :func:`adviser_analytics.metrics.load.load_series`. Weeks after the newest export are
+    left out; a week the export cuts short is drawn hatched ("so far")."""
+    title = "Requests per week, and how many were waiting"
     if series is not None and "as_of" in series:  # weeks after the newest export: no figures
         series = series.loc[series["as_of"].notna()]
     if series is None or len(series) == 0 or (series["requests"].sum() == 0
-                                              and series["backlog"].sum() == 0):
+                                              and series["waiting"].sum() == 0):
         return empty_figure(title)
     fig, (top, bottom) = _figure(height=5.0, nrows=2, sharex=True)
     starts = pd.to_datetime(series["start"])
     widths = (pd.to_datetime(series["end"]) - starts + pd.Timedelta(days=1)).dt.days * 0.8
     answered = series["answered_requests"].to_numpy()
     unanswered = series["requests"].to_numpy() - answered
+    partial = ~series["complete"].fillna(True).to_numpy(dtype=bool) if "complete" in series \
+        else np.zeros(len(series), dtype=bool)
+    hatch = ["//" if p else None for p in partial]
     x = starts + pd.to_timedelta(widths / 0.8 / 2, unit="D")
-    top.bar(x, answered, width=widths, color=OKABE_ITO["blue"], label="answered")
+    top.bar(x, answered, width=widths, color=OKABE_ITO["blue"], label="answered",
+            hatch=hatch, edgecolor="white")
     top.bar(x, unanswered, width=widths, bottom=answered, color=OKABE_ITO["orange"],
-            label="no reply yet")
+            label="no reply yet", hatch=hatch, edgecolor="white")
     top.set_ylabel("requests started\n(count)")
     top.set_title(title, fontsize=12)
-    top.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    bottom.plot(pd.to_datetime(series["end"]) + pd.Timedelta(days=1), series["backlog"],
+    handles, labels = top.get_legend_handles_labels()
+    if partial.any():
+        from matplotlib.patches import Patch
+
+        handles.append(Patch(facecolor="white", edgecolor="#555555", hatch="//"))
+        labels.append("week so far (the data end)")
+    top.legend(handles, labels, frameon=False, fontsize=8, loc="upper left",
+               bbox_to_anchor=(1.0, 1.0))
+    ends = pd.to_datetime(series["as_of"] if "as_of" in series else series["end"])
+    bottom.plot(ends + pd.Timedelta(days=1), series["waiting"],
                 color=OKABE_ITO["vermillion"], marker="o", markersize=3)
-    bottom.set_ylabel("backlog at week end\n(conversations)")
-    bottom.set_xlabel("week")
+    bottom.set_ylabel("waiting at week end\n(requests)")
+    bottom.set_xlabel("week starting")
     bottom.set_ylim(bottom=0)
     for ax in (top, bottom):
         _style(ax)
+    _date_axis(bottom, weeks=len(series))
+    top.yaxis.get_major_locator().set_params(integer=True)
+    bottom.yaxis.get_major_locator().set_params(integer=True)
     first, last = _as_date(series["start"].iloc[0]), _as_date(series["end"].iloc[-1])
     drawn = _version_lines([top, bottom], policy, first, last)
     total, ans = int(series["requests"].sum()), int(series["answered_requests"].sum())
     fig.alt_text = (f"Bar chart of requests started per week from {first} to {last} "
-                    f"({total} in all, {ans} answered) above a line of the backlog at each "
-                    f"week's end (last value {int(series['backlog'].iloc[-1])})."
-                    + _version_note(drawn))
+                    f"({total} in all, {ans} answered) above a line of the requests waiting "
+                    f"for a reply at each week's end (last value "
+                    f"{int(series['waiting'].iloc[-1])})." + _version_note(drawn))
     return fig
 
 
 def reply_time_figure(hours: Sequence[float] | np.ndarray,
                       working_hours: Sequence[float] | np.ndarray | None = None) -> Figure:
-    """Distribution of first-reply times in calendar hours (log scale), with median and p90;
-    the working-hours clock, when given, as a second outline histogram."""
+    """Distribution of first-reply times (log scale), with median and p90, in one unit for
+    axis and legend: hours, or days when nine in ten replies take two days or more; the
+    working-hours clock, when given, as a second outline histogram."""
     title = "Time to first reply"
     hours = np.asarray(hours, dtype=float)
     hours = hours[~np.isnan(hours)]
     if len(hours) == 0:
         return empty_figure(title)
+    median_h, p90_h = float(np.median(hours)), float(np.percentile(hours, 90))
+    unit, per = ("days", 24.0) if p90_h >= 48 else ("hours", 1.0)
     fig, ax = _figure()
-    floor = 1 / 60  # one minute
-    data = [np.maximum(hours, floor)]
+    floor = 1 / 60 / per  # one minute
+    data = [np.maximum(hours / per, floor)]
     if working_hours is not None and len(working_hours):
         wh = np.asarray(working_hours, dtype=float)
-        data.append(np.maximum(wh[~np.isnan(wh)], floor))
+        data.append(np.maximum(wh[~np.isnan(wh)] / per, floor))
     lo = min(d.min() for d in data)
     hi = max(d.max() for d in data)
     bins = np.geomspace(lo, hi * 1.0001, 25) if hi > lo * 1.5 else np.linspace(lo * 0.9,
                                                                                hi * 1.1, 10)
-    ax.hist(data[0], bins=bins, color=OKABE_ITO["blue"], alpha=0.85, label="calendar hours")
+    ax.hist(data[0], bins=bins, color=OKABE_ITO["blue"], alpha=0.85, label="calendar clock")
     if len(data) > 1:
         ax.hist(data[1], bins=bins, histtype="step", linewidth=2, color=OKABE_ITO["orange"],
                 label="working hours only")
-    median, p90 = float(np.median(hours)), float(np.percentile(hours, 90))
+    median, p90 = median_h / per, p90_h / per
     ax.axvline(max(median, floor), color=OKABE_ITO["black"], linewidth=1.5,
-               label=f"median {median:.1f} h")
+               label=f"median {median:.1f} {unit}")
     ax.axvline(max(p90, floor), color=OKABE_ITO["black"], linestyle=":", linewidth=1.5,
-               label=f"90th percentile {p90:.1f} h")
+               label=f"90th percentile {p90:.1f} {unit}")
     if hi > lo * 1.5:
         ax.set_xscale("log")
-        ticks = [t for t in (1 / 60, 0.25, 1, 4, 8, 24, 72, 168, 336, 720, 2160)
-                 if lo / 2 <= t <= hi * 2]
+        candidates = ((1 / 24, 0.25, 0.5, 1, 2, 3, 7, 14, 30, 90) if unit == "days"
+                      else (1 / 60, 0.25, 1, 2, 4, 8, 12, 24, 36, 48))
+        ticks = [t for t in candidates if lo / 2 <= t <= hi * 2]
         ax.set_xticks(ticks)
-        ax.set_xticklabels([_hours_label(t) for t in ticks])
-    ax.set_xlabel("time from request to first reply (hours, log scale)")
+        ax.set_xticklabels([f"{t:g}" if t >= 0.25 else f"{t:.2f}" for t in ticks])
+        ax.minorticks_off()
+        ax.set_xlabel(f"time from request to first reply ({unit}, log scale)")
+    else:
+        ax.set_xlabel(f"time from request to first reply ({unit})")
     ax.set_ylabel("answered requests (count)")
+    ax.yaxis.get_major_locator().set_params(integer=True)
     ax.set_title(title, fontsize=12)
-    ax.legend(frameon=False, fontsize=9)
+    ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     _style(ax)
     fig.alt_text = (f"Histogram of the time to first reply for {len(hours)} answered requests: "
-                    f"median {median:.1f} hours, 90th percentile {p90:.1f} hours.")
+                    f"median {median:.1f} {unit}, 90th percentile {p90:.1f} {unit}.")
     return fig
 
 
@@ -207,6 +251,10 @@ def heatmap_figure(counts: pd.DataFrame, timezone: str = "UTC") -> Figure:
     ax.set_ylabel("weekday")
     ax.set_title(title, fontsize=12)
     bar = fig.colorbar(image, ax=ax, shrink=0.9)
+    from matplotlib.ticker import MaxNLocator
+
+    bar.locator = MaxNLocator(integer=True)
+    bar.update_ticks()
     bar.set_label("inbound messages (count)")
     ax.tick_params(labelsize=9)
     day, hour = np.unravel_index(int(values.argmax()), values.shape)
@@ -239,10 +287,12 @@ def introductions_figure(series: pd.DataFrame, policy: Policy | None = None) -> 
                hatch="//" if outcome == "unreviewed" else None)
         bottom += values
     ax.set_ylabel("introduction requests (count)")
+    ax.yaxis.get_major_locator().set_params(integer=True)
     ax.set_xlabel("month requested")
     ax.set_title(title, fontsize=12)
     ax.legend(frameon=False, fontsize=8, loc="center left", bbox_to_anchor=(1.0, 0.5))
     _style(ax)
+    _date_axis(ax)
     first, last = _as_date(series["start"].iloc[0]), _as_date(series["end"].iloc[-1])
     drawn = _version_lines([ax], policy, first, last)
     totals = {o: int(series[o].sum()) for o in OUTCOME_KEYS if o in series
@@ -265,9 +315,18 @@ def p_chart_figure(chart: pd.DataFrame, policy: Policy | None = None) -> Figure:
     starts = pd.to_datetime(chart["start"])
     ends = pd.to_datetime(chart["end"]) + pd.Timedelta(days=1)
     mid = starts + (ends - starts) / 2
-    p_bar = float(chart["p_bar"].iloc[0])
-    ax.axhline(p_bar, color=OKABE_ITO["black"], linewidth=1, label=f"overall rate {p_bar:.0%}")
-    judged = ~chart["too_small"].to_numpy(dtype=bool)
+    segments = chart["segment"] if "segment" in chart else pd.Series(0, index=chart.index)
+    for j, (_, seg) in enumerate(chart.groupby(segments, sort=True)):
+        value = float(seg["p_bar"].iloc[0])
+        if np.isnan(value):
+            continue
+        ax.hlines(value, starts.loc[seg.index].min(), ends.loc[seg.index].max(),
+                  colors=OKABE_ITO["black"], linewidth=1,
+                  label="centre line per policy version" if j == 0 else None)
+    p_bar = float(chart["p_bar"].dropna().iloc[-1]) if chart["p_bar"].notna().any() else 0.0
+    provisional = chart["provisional"].to_numpy(dtype=bool) if "provisional" in chart \
+        else np.zeros(len(chart), dtype=bool)
+    judged = ~chart["too_small"].to_numpy(dtype=bool) & ~provisional
     signal = chart["signal"].to_numpy(dtype=bool)
     for i in np.flatnonzero(judged):
         ax.hlines([chart["lower"].iloc[i], chart["upper"].iloc[i]], starts.iloc[i],
@@ -281,10 +340,14 @@ def p_chart_figure(chart: pd.DataFrame, policy: Policy | None = None) -> Figure:
     if signal.any():
         ax.plot(mid[signal], p[signal], "D", color=OKABE_ITO["vermillion"], markersize=7,
                 label="outside the limits")
-    small = ~judged & ~np.isnan(p)
+    small = ~judged & ~provisional & ~np.isnan(p)
     if small.any():
         ax.plot(mid[small], p[small], "o", markerfacecolor="none",
                 markeredgecolor=OKABE_ITO["grey"], label="too few decisions to judge")
+    early = provisional & ~np.isnan(p)
+    if early.any():
+        ax.plot(mid[early], p[early], "s", markerfacecolor="none",
+                markeredgecolor=OKABE_ITO["orange"], label="provisional (labels still coming)")
     ax.set_ylim(-0.02, 1.05)
     ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0%}")
     ax.set_ylabel("conforming decisions (% of decisions)")
@@ -292,12 +355,17 @@ def p_chart_figure(chart: pd.DataFrame, policy: Policy | None = None) -> Figure:
     ax.set_title(title, fontsize=12)
     ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     _style(ax)
+    _date_axis(ax)
     first = _as_date(chart["start"].iloc[0])
     last = _as_date(chart["end"].iloc[-1])
     drawn = _version_lines([ax], policy, first, last + timedelta(days=1))
-    n_small, n_signal = int(small.sum() + (~judged & np.isnan(p)).sum()), int(signal.sum())
+    n_small = int(small.sum() + (~judged & ~provisional & np.isnan(p)).sum())
+    n_signal = int(signal.sum())
     fig.alt_text = (f"P-chart of the share of decisions matching the policy in force over "
-                    f"{len(chart)} periods (overall {p_bar:.0%}); {n_signal} judged "
+                    f"{len(chart)} periods (centre line {p_bar:.0%} for the latest policy version); "
+                    f"{n_signal} judged "
                     f"period{'s' if n_signal != 1 else ''} outside the exact binomial limits "
-                    f"and {n_small} too small to judge." + _version_note(drawn))
+                    f"and {n_small} too small to judge"
+                    + (f"; {int(early.sum())} provisional, not judged" if early.any() else "")
+                    + "." + _version_note(drawn))
     return fig

@@ -231,6 +231,45 @@ def clean_notebook(nb, audience: str, title: str):
     return nb
 
 
+#: nbval's markers: comments in a cell's source or tags in its metadata (nbval reads both)
+_NBVAL_COMMENT = re.compile(r"^[ \t]*#[ \t]*(NBVAL_\w+|PYTEST_VALIDATE_IGNORE_OUTPUT)[ \t]*\n?",
+                            re.MULTILINE)
+CHECK_TAG = "nbval-check-output"
+
+
+def document_notebook(nb):
+    """A copy of an executed report notebook that reads like a document in JupyterLab: every
+    code cell's source hidden with JupyterLab's own cell metadata (``"jupyter":
+    {"source_hidden": true}``: the input collapses, the output stays; a click on the bar
+    beside it shows the code again; the source starts with an empty line, since the collapsed
+    input previews the first one), no test markers (nbval's ``# NBVAL_...`` comments and
+    ``nbval-...`` tags), no cells tagged ``notebook-only`` (how to run the notebook for
+    another period: the ``report`` command does that), and the default parameters cell left
+    out when papermill's injected one (the values used) is there. Markdown cells are left as they are
+    (the adviser writes in them)."""
+    nb = copy.deepcopy(nb)
+    injected = any("injected-parameters" in c.get("metadata", {}).get("tags", [])
+                   for c in nb.cells)
+    cells = []
+    for cell in nb.cells:
+        tags = list(cell.get("metadata", {}).get("tags", []))
+        if "notebook-only" in tags or ("parameters" in tags and injected):
+            continue  # (papermill's injected cell holds the values that were used)
+        kept = [t for t in tags if not t.startswith("nbval-")]
+        if kept != tags:
+            cell.metadata["tags"] = kept
+            if not kept:
+                del cell.metadata["tags"]
+        if cell.cell_type == "code":
+            # JupyterLab's collapsed input shows the source's first line as a preview: an
+            # empty first line leaves only the expander bar
+            cell.source = "\n" + _NBVAL_COMMENT.sub("", cell.source).lstrip("\n")
+            cell.metadata.setdefault("jupyter", {})["source_hidden"] = True
+        cells.append(cell)
+    nb.cells = cells
+    return nb
+
+
 def notebook_to_html(nb, audience: str, title: str) -> str:
     """The report's HTML: no code, no prompts, images embedded, nothing fetched."""
     clean = clean_notebook(nb, audience, title)
@@ -325,7 +364,7 @@ def execute_period(task: dict) -> dict:
     if task.get("keep_ipynb"):
         import nbformat
 
-        result["ipynb"] = nbformat.writes(nb)
+        result["ipynb"] = nbformat.writes(document_notebook(nb))
     return result
 
 
@@ -640,6 +679,7 @@ table {{ border-collapse: collapse; width: 100%; margin-bottom: 2em; }}
 th, td {{ border-bottom: 1px solid #ddd; padding: 0.35em 0.6em; text-align: left;
           white-space: nowrap; }}
 td.n {{ text-align: right; }}
+td.w {{ white-space: normal; min-width: 16em; }}
 .note {{ color: #555; }}
 </style></head><body>
 <h1>{title}</h1>
@@ -661,10 +701,12 @@ def _index_table(entries: list[dict], prefix: str) -> str:
             f"<td>{html.escape(e['generated_at'])}</td>"
             f"<td class=\"n\">{html.escape(str(h.get('requests', '–')))}</td>"
             f"<td class=\"n\">{html.escape(str(h.get('reply_rate', '–')))}</td>"
+            f"<td class=\"w\">{html.escape(str(h.get('waiting', '–')))}</td>"
             f"<td class=\"n\">{html.escape(str(h.get('conformance', '–')))}</td>"
             "</tr>")
     head = ("<tr><th>period</th><th>dates</th><th>audience</th><th>generated</th>"
-            "<th>requests</th><th>reply rate</th><th>following policy</th></tr>")
+            "<th>requests</th><th>reply rate</th><th>waiting for a reply</th>"
+            "<th>following policy</th></tr>")
     return f"<table><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
 
 
@@ -674,7 +716,9 @@ def build_index(entries_by_audience: dict[str, list[dict]], prefix_by_audience: 
     parts = [
         "<p class=\"note\">Reflection reports: material for your own reflection and for "
         "supervision, not a rating. Requests: requests for help that started in the period; "
-        "reply rate: the share answered; following policy: decisions matching the policy "
+        "reply rate: the share answered; waiting: requests without a reply at the period's "
+        "end, how many of them were past your reply aim, and older threads that lapsed "
+        "(counted, never listed); following policy: decisions matching the policy "
         "version in force.</p>"]
     for audience in AUDIENCES:
         entries = entries_by_audience.get(audience)
@@ -741,7 +785,7 @@ def run_reports(workspace: str | os.PathLike, start: object, end: object,
     each period a new session in it)."""
     from tqdm import tqdm
 
-    from .metrics import compute_metrics
+    from .metrics import compute_metrics, data_to_of
     from .reflection import all_person_keys, ensure_pseudonyms, headline, period_title
     from .store import Workspace
 
@@ -759,8 +803,9 @@ def run_reports(workspace: str | os.PathLike, start: object, end: object,
         terms = load_terms(workspace)
     periods = split(start, end, every, terms=terms)
     with Workspace.open(workspace) as ws:
-        messages = ws.messages(columns=ws.METRIC_COLUMNS)
+        messages = ws.messages(columns=(*ws.METRIC_COLUMNS, "recipient_urls"))
         frames = (messages, ws.invitations(), ws.labels(), ws.introductions(), ws.policy())
+        data_to = data_to_of(ws, messages)
         if supervision:
             ensure_pseudonyms(ws, all_person_keys(ws.people(), frames[3], messages))
             index = leak_index(ws, workspace)
@@ -792,7 +837,8 @@ def run_reports(workspace: str | os.PathLike, start: object, end: object,
         if only_missing and (folder / f"{label}.html").is_file():
             result.status = "skipped"
             if label not in manifest["reports"]:  # written by a run stopped before its index
-                result.headline = headline(compute_metrics(*frames, period), supervision)
+                result.headline = headline(compute_metrics(*frames, period, data_to=data_to),
+                                           supervision, frames[4])
                 written = (folder / f"{label}.html").stat().st_mtime
                 list_in_index(label, result, dt.datetime.fromtimestamp(written, dt.UTC))
             continue
@@ -804,7 +850,8 @@ def run_reports(workspace: str | os.PathLike, start: object, end: object,
                      + (" (supervision)" if supervision else ""),
             "keep_ipynb": not supervision, "reuse_kernel": reuse,
         })
-        result.headline = headline(compute_metrics(*frames, period), supervision)
+        result.headline = headline(compute_metrics(*frames, period, data_to=data_to),
+                                   supervision, frames[4])
 
     bar = tqdm(total=len(tasks), desc=f"{audience} reports", unit="report", file=sys.stderr,
                disable=None if progress is None else not progress, leave=False)
@@ -1030,7 +1077,8 @@ CHECK_MARK = "# NBVAL_CHECK_OUTPUT"
 def refresh_checked_outputs(workspace: str | os.PathLike,
                             notebooks: Sequence[str | os.PathLike] | None = None) -> list[Path]:
     """Run each notebook at its default period on ``workspace`` (the demo workspace) and
-    store the outputs of the cells marked ``# NBVAL_CHECK_OUTPUT`` in it; every other cell
+    store the outputs of the cells tagged ``nbval-check-output`` (nbval's tag; the older
+    ``# NBVAL_CHECK_OUTPUT`` comment still counts) in it; every other cell
     is left without output. The tests compare these outputs (nbval) with a fresh run on the
     sample workspace, so refresh them when the sample data or the metrics change."""
     import nbformat
@@ -1058,7 +1106,8 @@ def refresh_checked_outputs(workspace: str | os.PathLike,
             count += 1
             cell.execution_count = None
             cell.outputs = []
-            if cell.source.lstrip().startswith(CHECK_MARK):
+            if CHECK_TAG in cell.metadata.get("tags", []) \
+                    or cell.source.lstrip().startswith(CHECK_MARK):
                 done = by_id[cell.get("id")]
                 cell.outputs = copy.deepcopy(done.outputs)
                 cell.execution_count = count

@@ -260,8 +260,9 @@ def test_load_hand_computed():
     assert result["first_reply_hours_p90"] == pytest.approx(float(np.percentile(hours, 90)))
     assert result["first_reply_hours_p90"] == pytest.approx(57.6)  # 24 + 0.8 * (66 - 24)
     # at 2025-03-10 00:00: c2 (open since Fri 16:00) and c3 (since Sun 12:00) wait
-    assert result["backlog"] == 2
-    assert result["backlog_oldest_days"] == pytest.approx(2 + 8 / 24)
+    assert result["waiting"] == 2 and result["lapsed"] == 0  # both within 30 days
+    assert result["waiting_oldest_days"] == pytest.approx(2 + 8 / 24)
+    assert "backlog" not in result  # the retired alias is gone
     # without a policy: no time estimates
     assert result["minutes_spent_estimate"] is None
     assert result["minutes_budget"] is None
@@ -501,7 +502,8 @@ def test_revised_load_of_a_covered_week():
     assert r["overdue"] == 1 and r["lapsed"] == 1
     # owner messages in the week: c1 and g on 03-04 (v1: 6 min), c5 on 03-08 (v2: 10)
     assert r["minutes_spent_estimate"] == pytest.approx(22.0)
-    assert r["backlog"] == r["waiting"] and r["backlog_oldest_days"] == r["waiting_oldest_days"]
+    assert r["within_target"] == 3  # 0.75 of the 4 due: the count the report quotes
+    assert "backlog" not in r and "backlog_oldest_days" not in r
 
 
 def test_waiting_window_of_the_version_in_force_on_as_of():
@@ -559,7 +561,7 @@ def test_compute_metrics_and_the_contract_json():
     full = compute_metrics(REAL, None, REAL_LABELS, None, POLICY2, WEEK, data_to=DATA_TO)
     assert full["coverage"] == {"data_to": "2025-03-20", "as_of": "2025-03-09",
                                 "complete": True}
-    assert full["load"]["backlog"] == 2  # the alias the reports read this round
+    assert full["load"]["waiting"] == 2 and "backlog" not in full["load"]
     out = to_contract(full)
     assert list(out) == ["period", "coverage", "load", "introductions", "policy"]
     assert list(out["load"]) == [

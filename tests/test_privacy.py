@@ -230,7 +230,7 @@ SAMPLE_METRICS = {
     "period": {"from": "2025-01-01", "to": "2025-01-31"},
     "load": {"inbound_messages": 40, "requests": 12, "answered_requests": 9,
              "reply_rate": 0.75, "first_reply_hours_median": 5.0,
-             "first_reply_hours_p90": 30.5, "backlog": 3, "backlog_oldest_days": 4.5,
+             "first_reply_hours_p90": 30.5, "waiting": 3, "waiting_oldest_days": 4.5,
              "minutes_spent_estimate": 54.0},
     "introductions": {"requests": 12,
                       "outcomes": {"made": 3, "explained": 7, "redirected": 0,
@@ -249,7 +249,7 @@ def test_suppress_metrics_sample():
     assert load["answered_requests"] == 9 and load["reply_rate"] == 0.75
     assert load["first_reply_hours_median"] is None  # fewer than 10 answered
     assert load["first_reply_hours_p90"] is None
-    assert load["backlog"] == "<5" and load["backlog_oldest_days"] == 4.5
+    assert load["waiting"] == "<5" and load["waiting_oldest_days"] == 4.5
     intro = out["introductions"]
     assert intro["requests"] == 12
     # made 3 and no_response 2 are both hidden: two hidden cells, no secondary needed
@@ -258,7 +258,7 @@ def test_suppress_metrics_sample():
                                  "pending": 0, "unreviewed": 0}
     assert out["policy"] == {"decisions": 8, "conforming": 6, "conformance_rate": None,
                              "conformance_ci95": None}
-    assert SAMPLE_METRICS["load"]["backlog"] == 3  # the input is not modified
+    assert SAMPLE_METRICS["load"]["waiting"] == 3  # the input is not modified
 
 
 def test_suppress_metrics_secondary_and_small_numerator():

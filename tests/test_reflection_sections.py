@@ -147,10 +147,34 @@ def test_headline_uses_the_views():
     metrics = {"load": {"requests": 15, "answered_requests": 12},
                "policy": {"decisions": 8, "conforming": 3}}
     assert reflection.headline(metrics, False) == {
-        "requests": "15", "reply_rate": "80%", "conformance": "38%", "decisions": "8"}
-    assert reflection.headline(metrics, True) == {
-        "requests": "15", "reply_rate": "withheld", "conformance": "withheld",
+        "requests": "15", "reply_rate": "80%", "waiting": "–", "conformance": "38%",
         "decisions": "8"}
+    assert reflection.headline(metrics, True) == {
+        "requests": "15", "reply_rate": "withheld", "waiting": "–",
+        "conformance": "withheld", "decisions": "8"}
+
+
+def test_headline_says_waiting_past_the_aim_and_lapsed():
+    from adviser_analytics.policy import load_policy
+
+    policy = load_policy("versions:\n  - name: v1\n    effective_from: 2025-01-01\n"
+                         "    reply_within_days: 5\n")
+    metrics = {"period": {"from": "2025-03-01", "to": "2025-03-31"},
+               "coverage": {"data_to": "2025-04-02", "as_of": "2025-03-31", "complete": True},
+               "load": {"requests": 15, "answered_requests": 12, "waiting": 7, "overdue": 2,
+                        "lapsed": 135},
+               "policy": {"decisions": 8, "conforming": 3}}
+    assert reflection.headline(metrics, False, policy)["waiting"] == (
+        "7 waiting, 2 past your 5-day aim; 135 older threads lapsed")
+    assert reflection.headline(metrics, True, policy)["waiting"] == (
+        "7 waiting, <5 past your 5-day aim; 135 older threads lapsed")
+    assert reflection.headline(metrics, False)["waiting"] == (  # no policy: no aim
+        "7 waiting; 135 older threads lapsed")
+    metrics["coverage"] = {"data_to": "2025-03-20", "as_of": "2025-03-20", "complete": False}
+    assert reflection.headline(metrics, False, policy)["waiting"] == (
+        "7 waiting, 2 past your 5-day aim; 135 older threads lapsed (so far, to 2025-03-20)")
+    metrics["coverage"] = {"data_to": "2025-02-20", "as_of": None, "complete": False}
+    assert reflection.headline(metrics, False, policy)["waiting"] == "no data yet"
 
 
 # ------------------------------------------------------------------------------ templates
@@ -176,3 +200,33 @@ def test_templates_are_package_data():
                           "".join(p.read_text(encoding="utf-8") for p in PACKAGE.glob("*.py"))))
     present = {p.name for p in (PACKAGE / "templates").glob("*.html")}
     assert used and used <= present, used - present
+
+
+# ------------------------------------------------------------------------------ waiting words
+
+def test_waiting_coverage_and_provisional_words():
+    from adviser_analytics.reflection import prompts
+
+    load = {"waiting": 7, "overdue": 2, "lapsed": 135}
+    assert prompts.waiting_text(load, 5) == (
+        "7 waiting, 2 past your 5-day aim; 135 older threads lapsed.")
+    assert prompts.waiting_text(load, 5, SupervisionView()) == (
+        "7 waiting, <5 past your 5-day aim; 135 older threads lapsed.")
+    assert prompts.waiting_text({"waiting": 0, "overdue": None, "lapsed": 1}) == (
+        "0 waiting; 1 older thread lapsed.")
+    assert prompts.waiting_text({"waiting": 3, "overdue": 0, "lapsed": 0}, 2.5) == (
+        "3 waiting, 0 past your 2.5-day aim.")
+    assert prompts.coverage_note({"data_to": "2026-03-20", "as_of": "2026-03-20",
+                                  "complete": False}).startswith(
+        "Your newest export is dated 2026-03-20: the figures for this period are so far")
+    assert "starts after your newest export (dated 2026-02-01)" in prompts.coverage_note(
+        {"data_to": "2026-02-01", "as_of": None, "complete": False})
+    assert prompts.coverage_note({"data_to": "2026-04-01", "as_of": "2026-03-31",
+                                  "complete": True}) is None
+    chart = pd.DataFrame({"period": ["2026-01", "2026-02", "2026-03"],
+                          "provisional": [False, True, True]})
+    assert prompts.provisional_text(chart).startswith("2026-02 and 2026-03 are provisional")
+    assert prompts.provisional_text(chart.assign(provisional=False)) is None
+    text = prompts.prompt_for({"requests": 4, "answered_requests": 3, "reply_rate": 0.75,
+                               "waiting": 1, "lapsed": 2})
+    assert "Waiting at the end: 1 waiting; 2 older threads lapsed." in text

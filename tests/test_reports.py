@@ -9,6 +9,8 @@ once and shared by the tests that only read them.
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import html
 import json
 import os
@@ -200,12 +202,17 @@ def test_index_pages(monthly_reports, report_workspace):
     assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", top), "generation date shown"
     sup = (monthly_reports / "supervision" / "index.html").read_text(encoding="utf-8")
     assert 'href="2025-11.html"' in sup and "self/" not in sup and "Your own version" not in sup
+    with Workspace.open(report_workspace) as ws:
+        policy = ws.policy()
     for audience in ("self", "supervision"):
         manifest = json.loads((monthly_reports / audience / "manifest.json").read_text())
         for label in LABELS:
-            expected = headline(_metrics(report_workspace, label), audience == "supervision")
+            expected = headline(_metrics(report_workspace, label), audience == "supervision",
+                                policy)
+            assert "waiting" in expected["waiting"], expected
             assert manifest["reports"][label]["headline"] == expected, (audience, label)
-            shown = expected["requests"], expected["reply_rate"], expected["conformance"]
+            shown = (expected["requests"], expected["reply_rate"], expected["waiting"],
+                     expected["conformance"])
             page = (monthly_reports / audience / "index.html").read_text(encoding="utf-8")
             row = re.search(rf'<tr><td><a href="{label}.html">.*?</tr>', page).group(0)
             assert all(html.escape(v) in row for v in shown), row
@@ -234,8 +241,9 @@ def test_headline_suppression():
     metrics = {"load": {"requests": 8, "answered_requests": 7},
                "policy": {"decisions": 12, "conforming": 3}}
     assert headline(metrics, True) == {"requests": "8", "reply_rate": "withheld",
-                                       "conformance": "withheld", "decisions": "12"}
-    assert headline(metrics, False) == {"requests": "8", "reply_rate": "88%",
+                                       "waiting": "–", "conformance": "withheld",
+                                       "decisions": "12"}
+    assert headline(metrics, False) == {"requests": "8", "reply_rate": "88%", "waiting": "–",
                                         "conformance": "25%", "decisions": "12"}
     metrics["load"]["requests"] = 3
     assert headline(metrics, True)["requests"] == "<5"
@@ -259,7 +267,9 @@ def test_a_kept_kernel_gives_the_same_report_as_a_fresh_one(monthly_reports, rep
                                                             / "2026-01.html")
     nb = nbformat.read(monthly_reports / "self" / "2026-01.ipynb", as_version=4)
     counts = [c.execution_count for c in nb.cells if c.cell_type == "code"]
-    assert counts == list(range(1, len(counts) + 1))
+    # a new session: counts from 1 (the default parameters cell, 1, is left out of the
+    # document: papermill's injected cell, 2, holds the values used)
+    assert counts == list(range(2, len(counts) + 2))
     assert not any("adviser-analytics-reset" in c.metadata.get("tags", []) for c in nb.cells)
 
 
@@ -523,3 +533,44 @@ def test_a_worker_that_dies_is_reported_with_its_last_words(tmp_path, monkeypatc
     outcomes.clear()
     reports._run_parallel([{"period": 1}], 1, lambda task, outcome: outcomes.append(outcome))
     assert "could not be started" in outcomes[0]["error"]
+
+
+@pytest.mark.slow
+def test_report_sections_follow_coverage_and_never_list_lapsed(report_workspace):
+    """A period after the newest export: a note, no figures; one it cuts short: "so far";
+    the waiting section lists only requests within the waiting window (lapsed: a count)."""
+    from adviser_analytics import reflection
+    from adviser_analytics.metrics import data_to_of
+
+    with Workspace.open(report_workspace) as ws:
+        data_to = data_to_of(ws, ws.messages(columns=ws.METRIC_COLUMNS))
+    after = data_to + dt.timedelta(days=40)
+    late = reflection.open_report(report_workspace, after.replace(day=1).isoformat(),
+                                  after.isoformat(), "self")
+    assert late.metrics["coverage"]["as_of"] is None
+    note = str(late.key_numbers())
+    assert note.startswith("This period starts after your newest export")
+    assert "0" not in note.replace(str(data_to), "")  # no zeros, as if observed
+    for name in ("load_summary", "load_figure", "reply_times", "who_asks", "waiting",
+                 "conformance", "compare_earlier", "p_chart", "decision_mix"):
+        assert str(getattr(late, name)()) == "", name
+    assert str(late.worth_discussing()).startswith("- This period starts after")
+
+    last = data_to.replace(day=calendar.monthrange(data_to.year, data_to.month)[1])
+    assert last > data_to, "the sample's newest export falls inside a month"
+    cut = reflection.open_report(report_workspace, data_to.replace(day=1).isoformat(),
+                                 last.isoformat(), "self")
+    assert cut.metrics["coverage"]["complete"] is False
+    assert f"In this period (so far, to {data_to.isoformat()})" in cut.key_numbers().html
+    assert "(so far" in str(cut.load_summary()).splitlines()[0]
+
+    month = reflection.open_report(report_workspace, "2026-03-01", "2026-03-31", "self")
+    load = month.metrics["load"]
+    waiting = month.model.waiting_requests()
+    assert len(waiting) == load["waiting"]
+    assert (waiting["days"] <= month.model.waiting_window()).all()
+    block = month.waiting()
+    assert f"{load['waiting']} waiting" in str(block)
+    assert load["lapsed"] and f"{load['lapsed']} older threads lapsed" in str(block)
+    rows = block.html.count("<tr") - 1  # the header row
+    assert rows == min(10, load["waiting"])  # the waiting ones, never the lapsed

@@ -1,6 +1,6 @@
 """Metrics: pure functions from DataFrames to numbers (``shared/domain.md``, "Metric
 definitions", revised). :func:`compute_metrics` builds the metrics of a period (the fuller
-object the reports read, with this round's ``backlog`` aliases); :func:`to_contract` trims it
+object the reports read, with the report's internal counts); :func:`to_contract` trims it
 to the ``metrics --json`` object of ``contract.md``; :func:`compute` does both from a
 workspace, with ``data_to`` from its newest export (:func:`data_to_of`).
 """
@@ -31,7 +31,7 @@ _DECIMALS = {
     "reply_rate": 4, "conformance_rate": 4, "conformance_ci95": 4,
     "first_reply_hours_median": 2, "first_reply_hours_p90": 2,
     "first_reply_working_hours_median": 2, "first_reply_working_hours_p90": 2,
-    "backlog_oldest_days": 2, "waiting_oldest_days": 2, "minutes_spent_estimate": 1, "minutes_budget": 1,
+    "waiting_oldest_days": 2, "minutes_spent_estimate": 1, "minutes_budget": 1,
     "median_days": 2,
 }
 
@@ -67,9 +67,8 @@ def compute_metrics(messages: pd.DataFrame, invitations: pd.DataFrame | None,
     """The metrics of one period, JSON-serialisable: ``period``, ``coverage``, ``load``,
     ``introductions``, ``policy``.
 
-    This is the fuller object the reports read: ``load`` also holds the retired
-    ``backlog``/``backlog_oldest_days`` (aliases of ``waiting``/``waiting_oldest_days``) and
-    ``answered_within_target`` for this round's reflection report. :func:`to_contract`
+    This is the fuller object the reports read: ``load`` also holds ``within_target`` and
+    ``answered_within_target`` (``load.LOAD_INTERNAL``) for the reflection report. :func:`to_contract`
     makes the ``metrics --json`` object of it. ``episodes``: ``requests(messages)`` if the
     caller already has them; ``data_to``: the newest export's date (default: the day of the
     newest message given)."""

@@ -44,10 +44,12 @@ Definitions (``shared/domain.md``, "Metric definitions", revised), for a :class:
   gives none.
 
 :func:`load` returns the contract's keys (``LOAD_KEYS``) and the documented extras
-(``LOAD_EXTRAS``), plus, for the reflection report of this round only, the retired
-``backlog``/``backlog_oldest_days`` as aliases of ``waiting``/``waiting_oldest_days`` and
-``answered_within_target`` (count); :func:`adviser_analytics.metrics.compute_metrics`
-leaves those out of the ``metrics --json`` object.
+(``LOAD_EXTRAS``), plus, for the reflection report, ``within_target`` (the due requests
+answered by their deadline: the count ``within_target_rate`` is the share of) and
+``answered_within_target``
+(answered requests answered by their deadline, due or not);
+:func:`adviser_analytics.metrics.to_contract` leaves those out of the ``metrics --json``
+object.
 """
 
 from __future__ import annotations
@@ -252,7 +254,7 @@ LOAD_KEYS = ("inbound_messages", "requests", "requests_opened_by_them",
 LOAD_EXTRAS = ("minutes_budget", "first_reply_working_hours_median",
                "first_reply_working_hours_p90")
 #: Kept for the reflection report of this round; not in ``metrics --json``.
-LOAD_INTERNAL = ("backlog", "backlog_oldest_days", "answered_within_target")
+LOAD_INTERNAL = ("answered_within_target", "within_target")
 _NAT = np.iinfo("int64").min
 
 
@@ -398,6 +400,7 @@ def load(messages: pd.DataFrame, period: Period, policy: Policy | None = None, *
         met = due & (ep_reply != _NAT) & (ep_reply <= deadline)
         out["due_requests"] = int(due.sum())
         out["within_target_rate"] = (int(met.sum()) / int(due.sum())) if due.any() else None
+        out["within_target"] = int(met.sum())
         out["answered_within_target"] = int(np.sum(answered & has & (ep_reply <= deadline)))
 
     # waiting at as_of: unanswered at the end of as_of, any start date
@@ -415,7 +418,6 @@ def load(messages: pd.DataFrame, period: Period, policy: Policy | None = None, *
 
     out["minutes_spent_estimate"] = _minutes_spent(arrays, start, end, policy)
     out["minutes_budget"] = _minutes_budget(period.start, cover["as_of"], policy)
-    out["backlog"], out["backlog_oldest_days"] = out["waiting"], out["waiting_oldest_days"]
     return out
 
 

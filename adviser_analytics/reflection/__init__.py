@@ -47,16 +47,36 @@ __all__ = [
 ]
 
 
-def headline(metrics: dict, supervision: bool) -> dict:
-    """Headline figures of a metrics object for the reports index: requests, reply rate and
-    conformance, as display strings (suppressed for supervision)."""
+def headline(metrics: dict, supervision: bool, policy=None) -> dict:
+    """Headline figures of a metrics object for the reports index: requests, reply rate,
+    what was waiting ("7 waiting, 2 past your 5-day aim; 135 older threads lapsed") and
+    conformance, as display strings (suppressed for supervision). ``policy``: for the reply
+    aim of the version in force at the period's end."""
+    import datetime as dt
+
+    from .prompts import waiting_text
+
     view = view_for("supervision" if supervision else "self")
     load, pol = metrics["load"], metrics["policy"]
 
     def pct(num, base):
         return view.pct(num, base) or view.no_percent
 
+    cover = metrics.get("coverage") or {}
+    if cover.get("data_to") is not None and cover.get("as_of") is None:
+        waiting = "no data yet"
+    elif load.get("waiting") is None:
+        waiting = view.n(None)
+    else:
+        target = None
+        if policy is not None:
+            version = policy.capacity_version(dt.date.fromisoformat(metrics["period"]["to"]))
+            target = getattr(version, "reply_within_days", None)
+        waiting = waiting_text(load, target, view).rstrip(".")
+        if cover.get("as_of") is not None and not cover.get("complete"):
+            waiting += f" (so far, to {cover['as_of']})"
     return {"requests": view.n(load["requests"]),
             "reply_rate": pct(load["answered_requests"], load["requests"]),
+            "waiting": waiting,
             "conformance": pct(pol["conforming"], pol["decisions"]),
             "decisions": view.n(pol["decisions"])}

@@ -83,15 +83,20 @@ class Data:
     status: dict
     snapshots: pd.DataFrame
     codes: dict[str, str]
+    #: the newest export's date (``metrics.data_to_of``): the data reach the end of that day
+    data_to: dt.date | None = None
 
 
 def load_data(path: Path, pseudonyms: bool) -> Data:
     """Everything a report or the explorer reads from the workspace, in one go."""
+    from ..metrics import data_to_of
     from ..store import Workspace
 
     with Workspace.open(path) as ws:
         # who, when, which conversation, which way; no names, addresses or text
-        messages = ws.messages(columns=(*ws.METRIC_COLUMNS, "conversation_title"))
+        # (recipient_urls tells group conversations, which the metrics treat apart)
+        messages = ws.messages(columns=(*ws.METRIC_COLUMNS, "recipient_urls",
+                                        "conversation_title"))
         introductions = ws.introductions()
         people = ws.people()
         codes = ensure_pseudonyms(ws, all_person_keys(people, introductions, messages)) \
@@ -99,7 +104,8 @@ def load_data(path: Path, pseudonyms: bool) -> Data:
         return Data(messages=messages, invitations=ws.invitations(), labels=ws.labels(),
                     introductions=introductions, people=people, policy=ws.policy(),
                     owner_key=ws.owner.key, owner_name=ws.owner.name, status=ws.status(),
-                    snapshots=ws.snapshots(), codes=codes)
+                    snapshots=ws.snapshots(), codes=codes,
+                    data_to=data_to_of(ws, messages))
 
 
 # ------------------------------------------------------------------------------------------
@@ -168,12 +174,27 @@ class ReportModel:
         self.episodes = requests(data.messages)
         self.metrics = compute_metrics(data.messages, data.invitations, data.labels,
                                        data.introductions, self.policy, period,
-                                       episodes=self.episodes)
+                                       episodes=self.episodes, data_to=data.data_to)
         self.relationship = relationships(data.labels)
         names = data.people.set_index("person_key")["name"] if len(data.people) else pd.Series(
             dtype="string")
         self.names = {str(k): (None if missing(v) else str(v)) for k, v in names.items()}
         self._loads: dict[Period, dict] = {}
+
+    @property
+    def coverage(self) -> dict:
+        """``data_to``, ``as_of``, ``complete`` of this period (ISO dates or None)."""
+        return self.metrics["coverage"]
+
+    @property
+    def covered(self) -> bool:
+        """Whether the data reach into the period at all (else: no figures, a note)."""
+        return self.coverage.get("as_of") is not None
+
+    @property
+    def cut_short(self) -> bool:
+        """Whether the newest export ends inside the period (its figures are "so far")."""
+        return self.covered and not self.coverage.get("complete")
 
     def in_period(self, values: pd.Series, period: Period | None = None) -> pd.Series:
         """Whether each timestamp lies in ``period`` (this report's by default)."""
@@ -203,7 +224,8 @@ class ReportModel:
 
         if period not in self._loads:
             self._loads[period] = load(self.data.messages, period, self.policy,
-                                       episodes=self.episodes)
+                                       episodes=self.episodes, labels=self.data.labels,
+                                       data_to=self.data.data_to)
         return self._loads[period]
 
     @functools.cached_property
@@ -223,7 +245,10 @@ class ReportModel:
         d = self.data
         series = conformance_series(d.invitations, d.labels, self.episodes, self.policy,
                                     self.series_periods())
-        return p_chart(series, pool=True) if series["decisions"].sum() else None
+        if not series["decisions"].sum():
+            return None
+        # decisions younger than the inference window make the latest periods provisional
+        return p_chart(series, pool=True, as_of=self.data.data_to or self.period.end)
 
     @functools.cached_property
     def baseline(self) -> Period:
@@ -234,8 +259,10 @@ class ReportModel:
     @functools.cached_property
     def decision_mix_shifts(self) -> dict[str, dict]:
         """Per kind (``invitation``, ``request``) with decisions in this period or the
-        baseline: this period's mix against the baseline's (``drift.decision_mix_shift``)."""
-        from ..metrics.drift import decision_mix_shift
+        baseline: this period's mix against the baseline's, compared within each
+        relationship (``drift.decision_mix_by_relationship``), with the totals over all
+        relationships as ``current`` and ``baseline`` (value -> count)."""
+        from ..metrics.drift import decision_mix_by_relationship
 
         decided = self.decided_all
         cur = self.decided
@@ -243,19 +270,58 @@ class ReportModel:
         seed = int(self.period.start.strftime("%Y%m%d"))
         shifts = {}
         for kind in ("invitation", "request"):
-            c = cur.loc[cur["kind"] == kind, "value"].astype(str)
-            b = old.loc[old["kind"] == kind, "value"].astype(str)
+            c = cur.loc[cur["kind"] == kind]
+            b = old.loc[old["kind"] == kind]
             if len(c) == 0 and len(b) == 0:
                 continue
-            method = "homogeneity" if len(b) < 5 * max(len(c), 1) else "baseline"
-            shifts[kind] = decision_mix_shift(list(c), list(b), n_resamples=4999, seed=seed,
-                                              method=method)
+            result = decision_mix_by_relationship(c, b, n_resamples=4999, seed=seed)
+            for window in ("current", "baseline"):
+                result[window] = {k: sum(s[window][k] for s in result["strata"].values())
+                                  for k in result["categories"]}
+            shifts[kind] = result
         return shifts
 
-    def period_requests(self) -> pd.DataFrame:
-        """The request episodes that started in the period."""
-        eps = self.episodes
+    @functools.cached_property
+    def requests_only(self) -> pd.DataFrame:
+        """The episodes that count as requests (``metrics.load.request_mask``: one-to-one,
+        not labelled as needing no reply; group runs only when you labelled them)."""
+        from ..metrics.load import request_mask
+
+        return self.episodes.loc[request_mask(self.episodes, self.data.labels)]
+
+    def period_requests(self, requests_only: bool = False) -> pd.DataFrame:
+        """The episodes that started in the period (only the requests with
+        ``requests_only``)."""
+        eps = self.requests_only if requests_only else self.episodes
         return eps.loc[self.in_period(eps["started_at"]).to_numpy()]
+
+    def waiting_window(self) -> int:
+        """The waiting window (days) of the version in force at ``as_of``."""
+        from ..policy import DEFAULT_WAITING_WINDOW_DAYS
+
+        as_of = self.coverage.get("as_of")
+        if self.policy is None or as_of is None:
+            return DEFAULT_WAITING_WINDOW_DAYS
+        window = self.policy.waiting_window_on(parse_date(str(as_of)))
+        return int(window) if float(window).is_integer() else window
+
+    def waiting_requests(self) -> pd.DataFrame:
+        """The requests waiting at the end of ``as_of`` within the waiting window (the
+        ``waiting`` of the metrics), oldest first, with their age in ``days``; lapsed ones
+        are left out (they are counted, never listed)."""
+        as_of = self.coverage.get("as_of")
+        eps = self.requests_only
+        if as_of is None or len(eps) == 0:
+            return eps.iloc[:0].assign(days=pd.Series(dtype=float))
+        end = pd.Timestamp(str(as_of), tz="UTC") + pd.Timedelta(days=1)
+        from ..metrics.episodes import utc_ns
+
+        started, replied = utc_ns(eps["started_at"]), utc_ns(eps["replied_at"])
+        open_ = (started < end) & (replied.isna() | (replied >= end))
+        out = eps.loc[open_.to_numpy()].copy()
+        out["days"] = ((end - started[open_]) / pd.Timedelta(days=1)).to_numpy()
+        out = out.loc[out["days"] <= self.waiting_window()]
+        return out.sort_values("days", ascending=False)
 
     def relationships_of(self, keys: pd.Series) -> list[str]:
         return [("unknown" if missing(k) else self.relationship.get(str(k), "unknown"))

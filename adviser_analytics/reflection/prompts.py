@@ -15,13 +15,19 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["prompt_for", "NOISE_FLOOR", "conformance_text", "p_chart_text", "worth_discussing",
-           "NOTHING_STANDS_OUT", "about_items"]
+           "NOTHING_STANDS_OUT", "about_items", "waiting_text", "coverage_note",
+           "provisional_text", "STRATIFIED"]
 
 #: what the noise floor of the decision mix is (domain.md, Policy drift)
 NOISE_FLOOR = ("The Jensen-Shannon distance is shown beside its noise floor: the 95th "
                "percentile of the distances chance alone produces at this sample size, so "
                "chance exceeds it only 5 times in 100. Fixed thresholds are not used: at a few "
                "dozen decisions they would raise false alarms.")
+
+#: how the decision mix is compared (domain.md, Policy drift, revised)
+STRATIFIED = ("The mix is compared within each relationship (clients with clients, "
+              "colleagues with colleagues), so that a period with more people of one kind "
+              "is not read as a change in how you decide.")
 
 NOTHING_STANDS_OUT = ("Nothing in the data stands out this period. Worth discussing: what does "
                       "the data not show about how the work felt and what it achieved?")
@@ -95,10 +101,8 @@ def prompt_for(result, *, quote_counts: bool = True) -> str:
             return "No requests started in this period."
         text = (f"{result['answered_requests']} of {result['requests']} requests had a reply "
                 f"({_pct(result['reply_rate'])}).")
-        if result.get("backlog"):
-            text += (f" {result['backlog']} conversation{'s' if result['backlog'] != 1 else ''}"
-                     f" ended the period waiting, the oldest for "
-                     f"{result['backlog_oldest_days']:.0f} days.")
+        if result.get("waiting") or result.get("lapsed"):
+            text += " Waiting at the end: " + waiting_text(result)
         spent, budget = result.get("minutes_spent_estimate"), result.get("minutes_budget")
         if spent is not None and budget:
             text += (f" Estimated time replying: {spent:.0f} minutes against {budget:.0f} "
@@ -115,6 +119,49 @@ def prompt_for(result, *, quote_counts: bool = True) -> str:
         return text + (" Worth discussing: which contacts do you want to protect, and which "
                        "introductions were worth making?")
     raise TypeError("no prompt for this result")
+
+
+def waiting_text(load: Mapping, target_days: float | None = None, view=None) -> str:
+    """"7 waiting, 2 past your 5-day aim; 135 older threads lapsed." (counts as ``view``
+    shows them; the aim only when a reply target is known; lapsed threads as a count, never
+    a list)."""
+    def n(value) -> str:
+        return view.n(value) if view is not None else str(int(value or 0))
+
+    text = f"{n(load.get('waiting'))} waiting"
+    if load.get("overdue") is not None and target_days:
+        text += f", {n(load['overdue'])} past your {target_days:g}-day aim"
+    lapsed = load.get("lapsed")
+    if lapsed:
+        text += (f"; {n(lapsed)} older thread{'' if n(lapsed) == '1' else 's'} lapsed")
+    return text + "."
+
+
+def coverage_note(coverage: Mapping) -> str | None:
+    """What the data cover of the period, in words (None when they cover all of it)."""
+    data_to, as_of = coverage.get("data_to"), coverage.get("as_of")
+    if data_to is None:
+        return "Nothing is ingested yet, so there are no figures for this period."
+    if as_of is None:
+        return (f"This period starts after your newest export (dated {data_to}), so there are "
+                "no figures for it yet: ingest a newer export to see it.")
+    if not coverage.get("complete"):
+        return (f"Your newest export is dated {data_to}: the figures for this period are so "
+                f"far, up to that day. Days after it are not in the data yet.")
+    return None
+
+
+def provisional_text(chart: pd.DataFrame, days: int = 21) -> str | None:
+    """Words for the periods of a p-chart that are provisional (None when none is)."""
+    if "provisional" not in chart or not chart["provisional"].any():
+        return None
+    names = [str(x) for x in chart.loc[chart["provisional"].astype(bool), "period"]]
+    many = len(names) > 1
+    listed = names[0] if not many else ", ".join(names[:-1]) + " and " + names[-1]
+    return (f"{listed} {'are' if many else 'is'} provisional: some of "
+            f"{'their' if many else 'its'} decisions are younger than {days} days, so labels "
+            "the data will prove later (such as a request left without a reply) are not in "
+            f"yet. {'They are' if many else 'It is'} shown but not judged.")
 
 
 # ---------------------------------------------------------------------------------------
@@ -147,6 +194,9 @@ def p_chart_text(chart: pd.DataFrame, view) -> str:
     text = prompt_for(chart, quote_counts=view.quotes_counts)
     if not view.names_people:
         text += " Periods with fewer than 10 decisions are not plotted in this version."
+    provisional = provisional_text(chart)
+    if provisional:
+        text += " " + provisional
     pooled = int((chart["pooled"] > 1).sum()) if "pooled" in chart else 0
     if pooled:
         text += (f" {pooled} {'point pools' if pooled == 1 else 'points pool'} neighbouring "
@@ -161,20 +211,28 @@ def worth_discussing(model, view) -> list[str]:
     m = model.metrics
     load, pol, intro = m["load"], m["policy"], m["introductions"]
     out = []
-    if load["backlog"]:
-        out.append(f"Worth discussing: {view.counted(load['backlog'], 'conversation')} "
-                   "ended the period waiting"
-                   + (f", the oldest for {load['backlog_oldest_days']:.0f} days"
-                      if load.get("backlog_oldest_days") is not None else "")
+    if not model.covered:
+        return [coverage_note(model.coverage)]
+    target = model.version_value("reply_within_days")
+    said_waiting = bool(load.get("overdue") or (load.get("waiting") and not target))
+    if said_waiting:
+        out.append("Worth discussing: " + waiting_text(load, target, view)[:-1]
                    + ". Is there an honest reply or a referral to a service that would "
                    "close them, or are they waiting for a reason?")
+    if load.get("lapsed") and not said_waiting:
+        out.append(f"{view.counted(load['lapsed'], 'older thread')} went without a reply for "
+                   "longer than your waiting window and are counted as lapsed, not as "
+                   "waiting. Worth discussing only if one of them still matters to you.")
+    if model.cut_short:
+        out.append(coverage_note(model.coverage)
+                   + " Requests near the end may still be answered.")
     spent, budget = load.get("minutes_spent_estimate"), load.get("minutes_budget")
     if spent is not None and budget and spent > budget:
         out.append(f"Worth discussing: the estimated time replying ({spent:.0f} minutes) "
                    f"went beyond the {budget:.0f} minutes you planned. What would being "
                    "available without being overwhelmed look like next period?")
     before = [model.load_in(p)["requests"] for p in previous_periods(model.period, 3)]
-    typical = float(np.median(before)) if before else 0
+    typical = float(np.median(before)) if before and not model.cut_short else 0
     if load["requests"] >= 10 and typical >= 5 and load["requests"] >= 1.5 * typical:
         out.append(f"Worth discussing: more requests than usual ({view.n(load['requests'])}, "
                    f"against about {view.n(int(round(typical)))} in each of the three "
@@ -208,7 +266,11 @@ def worth_discussing(model, view) -> list[str]:
         chart = model.conformance_chart
         if chart is not None:
             last = chart.iloc[-1]
-            if bool(last["signal"]) and view.statistic_ok(last["decisions"]):
+            if bool(last.get("provisional", False)):
+                out.append("The latest period of the conformance chart is provisional (its "
+                           "decisions are recent, some labels are still to come): read it "
+                           "next time.")
+            elif bool(last["signal"]) and view.statistic_ok(last["decisions"]):
                 side = "lower" if last["p"] < last["p_bar"] else "higher"
                 out.append(f"Worth discussing: conformance in the latest period was {side} "
                            "than chance alone would usually explain against the months "
@@ -219,8 +281,9 @@ def worth_discussing(model, view) -> list[str]:
                 if r["p_value"] is not None and r["p_value"] < 0.05 \
                         and r["js_distance"] > r["js_noise_floor"]:
                     out.append(f"Worth discussing: how you met {word} shifted against the "
-                               "three periods before, beyond the noise floor for this "
-                               "sample size. Is that a change you chose?")
+                               "three periods before, within the same relationships and "
+                               "beyond the noise floor for this sample size. Is that a "
+                               "change you chose?")
     return out
 
 

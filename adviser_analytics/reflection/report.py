@@ -66,10 +66,19 @@ class ReflectionReport:
         return sorted(set(super().__dir__()) | set(SECTIONS))
 
 
+#: stages whose sections show nothing for a period that starts after the newest export
+SILENT_WITHOUT_DATA = ("description", "evaluation", "analysis")
+#: sections shown even so (what the policy in force expects is not data)
+SHOWN_WITHOUT_DATA = ("policy_in_force",)
+
+
 def _method(name: str):
     entry = SECTIONS[name]
 
     def call(self: ReflectionReport) -> Block:
+        if not self.model.covered and entry.stage in SILENT_WITHOUT_DATA \
+                and name not in SHOWN_WITHOUT_DATA:
+            return Block("", "")  # no figures for a period after the data (key numbers say so)
         return entry.build(self)
 
     call.__name__ = call.__qualname__ = name

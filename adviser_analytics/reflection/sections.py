@@ -97,7 +97,7 @@ def heading(r) -> Block:
         start=p.start.isoformat(), end=p.end.isoformat(), audience=v.audience,
         owner_name=d.owner_name if v.names_people else None,
         versions=r.model.versions_in(p), coverage=coverage,
-        past_export=last_export.isoformat() if last_export and p.end > last_export else None))
+        coverage_note=prompts.coverage_note(r.model.coverage)))
 
 
 @register("heading")
@@ -105,20 +105,38 @@ def key_numbers(r) -> Block:
     """The period's headline figures (the same numbers as ``metrics``)."""
     m, s, v = r.metrics, r.shown, r.view
     load, pol = m["load"], m["policy"]
+    if not r.model.covered:
+        note = prompts.coverage_note(r.model.coverage)
+        return Block(render("key_numbers.html", note=note), note)
+    target = r.model.version_value("reply_within_days")
     rows = [
         ("Requests for help that started", v.n(load["requests"])),
+        ("in conversations they opened", v.n(load["requests_opened_by_them"])),
+        ("in conversations you opened", v.n(load["requests_in_your_threads"])),
         ("Answered (at any time since)", v.part(load["answered_requests"], load["requests"])),
         ("Reply rate", v.pct_text(load["answered_requests"], load["requests"])),
         ("Median time to first reply",
          v.hours(load["first_reply_hours_median"], load["answered_requests"])),
-        ("Conversations waiting at the end", v.n(load["backlog"])),
+    ]
+    if target is not None and load.get("due_requests") is not None:
+        rows += [(f"Due for a reply by your {target:g}-day aim", v.n(load["due_requests"])),
+                 ("Answered within your aim",
+                  v.pct_text(load.get("within_target"), load["due_requests"]))]
+    rows.append(("Conversations waiting at the end", v.n(load["waiting"])))
+    if target is not None and load.get("overdue") is not None:
+        rows.append(("of them past your aim", v.n(load["overdue"])))
+    rows += [
+        ("Older threads lapsed (not counted as waiting)", v.n(load["lapsed"])),
+        ("Messages in group conversations (context)", v.n(load["group_messages"])),
         # (as shown: in supervision a secondary suppression may hide it)
         ("Introduction requests", v.n(s["introductions"]["requests"])),
         ("Decisions the policy speaks to", v.n(pol["decisions"])),
         ("Following the policy in force", v.pct_text(pol["conforming"], pol["decisions"])),
     ]
+    heading = "In this period" + (f" (so far, to {r.model.coverage['as_of']})"
+                                  if r.model.cut_short else "")
     text = "\n".join(f"{k}: {val}" for k, val in rows)
-    return Block(render("key_numbers.html", table=table(["In this period", ""], rows)), text)
+    return Block(render("key_numbers.html", table=table([heading, ""], rows)), text)
 
 
 # ------------------------------------------------------------------------------------------
@@ -127,13 +145,23 @@ def key_numbers(r) -> Block:
 
 @register("description")
 def load_summary(r) -> Block:
-    """Requests, replies, reply times, the backlog and the time it took."""
+    """Requests, replies, reply times, what is waiting (and lapsed) and the time it took."""
     v, model = r.view, r.model
     load = r.metrics["load"]
+    title = "Requests for help and replies"
+    if not model.covered:
+        return Block("", "")  # the key numbers say why there are no figures
+    if model.cut_short:
+        title += f" (so far, to {model.coverage['as_of']})"
     req, ans = load["requests"], load["answered_requests"]
-    items = [f"{v.counted(load['inbound_messages'], 'inbound message')} from people;",
-             f"{v.counted(req, 'request')} for help started (a request is a run "
-             "of messages from one person before you reply);",
+    group = load.get("group_messages") or 0
+    items = [f"{v.counted(load['inbound_messages'], 'inbound message')} from people"
+             + (f", {v.n(group)} of them in group conversations (context: they are not "
+                "counted as requests unless you label them)" if group else "") + ";",
+             f"{v.counted(req, 'request')} for help started in one-to-one conversations "
+             "(a request is a run of messages from one person before you reply): "
+             f"{v.n(load['requests_opened_by_them'])} in conversations they opened, "
+             f"{v.n(load['requests_in_your_threads'])} in conversations you opened;",
              f"{v.part(ans, req)} of them answered so far (reply rate "
              f"{v.pct_text(ans, req)});"]
     if ans:
@@ -145,18 +173,16 @@ def load_summary(r) -> Block:
                         if load.get("first_reply_working_hours_median") is not None else "")
                      + ";")
     target = model.version_value("reply_within_days")
-    within = load.get("answered_within_target")
-    if target is not None and within is not None and ans:
-        answered = v.part(ans, req)  # withheld if it would reveal the unanswered few
-        from ..privacy import SECONDARY
-
-        items.append(f"answered within your {target:g}-day aim: {v.part(within, ans)} of "
-                     + ("those answered;" if answered == SECONDARY else f"{answered};"))
-    items.append(f"{v.counted(load['backlog'], 'conversation')} "
-                 "waiting for you at the end of the period"
-                 + (f", the oldest for {load['backlog_oldest_days']:.0f} days"
-                    if load["backlog"] and load.get("backlog_oldest_days") is not None
-                    else "") + ".")
+    due = load.get("due_requests")
+    if target is not None and due:
+        items.append(f"{v.counted(due, 'request')} due for a reply by your {target:g}-day aim "
+                     f"(those whose {target:g} days had passed by the end of the data), "
+                     f"{v.pct_text(load.get('within_target'), due)} of them answered "
+                     "within it;")
+    items.append("waiting for you at the end: " + prompts.waiting_text(load, target, v)[:-1]
+                 + (f", the oldest waiting {load['waiting_oldest_days']:.0f} days"
+                    if load.get("waiting") and load.get("waiting_oldest_days") is not None
+                    and v.detail else "") + ".")
     spent, budget = load.get("minutes_spent_estimate"), load.get("minutes_budget")
     parts = [bullets(items)]
     if spent is not None:
@@ -164,30 +190,44 @@ def load_summary(r) -> Block:
                                + (f", against the {budget:.0f} minutes your policy plans for "
                                   f"these {r.period.days} days" if budget else "")
                                + " (your messages times the minutes per reply in the policy)."))
-    return section("Requests for help and replies", *parts)
+    if load.get("lapsed"):
+        parts.append(paragraph(
+            "Lapsed threads are requests left without a reply for longer than your waiting "
+            f"window ({model.waiting_window()} days): they are counted, not listed, and no "
+            "longer count as waiting.", "aa-note"))
+    return section(title, *parts)
 
 
 @register("description")
 def load_figure(r) -> Block:
-    """Requests per week (answered or not) and the backlog at each week's end."""
+    """Requests per week (answered or not) and how many were waiting at each week's end."""
     from .. import figures
     from ..metrics.load import load_series
 
     model, v = r.model, r.view
+    if not model.covered:
+        return Block("", "")
     start = model.context_start()
     series = load_series(r.data.messages, start, r.period.end, model.policy, "week",
-                         episodes=model.episodes)
+                         episodes=model.episodes, labels=r.data.labels,
+                         data_to=r.data.data_to)
+    series = series.loc[series["as_of"].notna()].reset_index(drop=True)
+    if series["requests"].sum() == 0 and series["waiting"].sum() == 0:
+        return section("Requests per week", paragraph(
+            "No requests in this period or the weeks before it, and none waiting."))
     caption = ("Weeks overlapping the period"
-               + (" (with earlier weeks for context)" if start < r.period.start else "") + ".")
+               + (" (with earlier weeks for context)" if start < r.period.start else "")
+               + ("; the last week is cut short by your newest export" if
+                  not bool(series["complete"].iloc[-1]) else "") + ".")
     values = list(series["requests"]) + list(series["answered_requests"]) \
-        + list(series["requests"] - series["answered_requests"]) + list(series["backlog"])
+        + list(series["requests"] - series["answered_requests"]) + list(series["waiting"])
     if v.figure_ok(values):
         return FigureBlock(figures.load_figure(series, model.policy), caption)
     weekly = pd.DataFrame({"week": series["period"], "answered": series["answered_requests"],
                            "no reply yet": series["requests"] - series["answered_requests"],
                            "requests": series["requests"]})
     shown = v.count_table(weekly, ["answered", "no reply yet"], total_column="requests")
-    shown["waiting at week end"] = [v.n(x) for x in series["backlog"]] + [""]
+    shown["waiting at week end"] = [v.n(x) for x in series["waiting"]] + [""]
     return section("Requests per week", paragraph(
         "The chart is replaced by this table in the supervision version because some weekly "
         "counts are under 5.", "aa-note"), frame_table(shown, caption))
@@ -200,7 +240,13 @@ def reply_times(r) -> Block:
     from ..metrics.load import reply_hours
 
     v = r.view
-    hours = reply_hours(r.model.episodes, r.period)
+    if not r.model.covered:
+        return Block("", "")
+    hours = reply_hours(r.model.requests_only, r.period)
+    if len(hours) == 0:
+        return section("Time to first reply", paragraph(
+            "No request of this period has had a reply yet."
+            if r.metrics["load"]["requests"] else "No requests in this period."))
     if v.detail:
         return FigureBlock(figures.reply_time_figure(hours),
                            "Requests of this period that have had a reply.")
@@ -236,6 +282,8 @@ def arrival_pattern(r) -> Block:
         if wh is not None:
             tz = wh.timezone
     counts = weekday_hour_counts(r.data.messages, r.period, tz)
+    if counts.to_numpy().sum() == 0:
+        return section("When messages arrive", paragraph("No messages arrived in this period."))
     return FigureBlock(figures.heatmap_figure(counts, tz),
                        "Inbound messages of the period by weekday and hour.")
 
@@ -244,7 +292,9 @@ def arrival_pattern(r) -> Block:
 def who_asks(r) -> Block:
     """Requests by relationship, and who asked most often."""
     model, v = r.model, r.view
-    reqs = model.period_requests().copy()
+    if not model.covered:
+        return Block("", "")
+    reqs = model.period_requests(requests_only=True).copy()
     if len(reqs) == 0:
         return section("Who asked", paragraph("No requests started in this period."))
     reqs["relationship"] = model.relationships_of(reqs["counterpart_key"])
@@ -277,26 +327,31 @@ def who_asks(r) -> Block:
 
 @register("description")
 def waiting(r) -> Block:
-    """Conversations still waiting for a reply at the period's end, oldest first."""
+    """Requests still waiting for a reply at the period's end (within the waiting window),
+    oldest first; lapsed threads as a count, never a list."""
     model, v = r.model, r.view
-    eps = model.episodes
-    end = r.period.end_exclusive_ts
-    open_ = eps.loc[(eps["started_at"] < end)
-                    & (eps["replied_at"].isna() | (eps["replied_at"] >= end))].copy()
-    if len(open_) == 0:
-        return section("Waiting at the end of the period", paragraph(
-            "No conversation was waiting for a reply at the end of the period."))
-    open_["days"] = (end - open_["started_at"]) / pd.Timedelta(days=1)
-    open_ = open_.sort_values("days", ascending=False)
+    if not model.covered:
+        return Block("", "")
+    load = r.metrics["load"]
+    title = "Waiting at the end of the period" + (
+        f" (as of {model.coverage['as_of']})" if model.cut_short else "")
     target = model.version_value("reply_within_days")
+    summary = prompts.waiting_text(load, target, v)
+    waiting = model.waiting_requests()
+    if len(waiting) == 0:
+        return section(title, paragraph(
+            "No request was waiting for a reply at the end of the period"
+            + (f"; {v.counted(load['lapsed'], 'older thread')} lapsed." if load.get("lapsed")
+               else ".")))
+    if v.n(len(waiting)) != str(len(waiting)):  # a list would give the hidden count away
+        return section(title, paragraph(summary[0].upper() + summary[1:]))
     rows = [(v.person(x.counterpart_key), v.relationship_of(x.counterpart_key),
-             f"{x.days:.0f}") for x in open_.head(10).itertuples()]
-    parts = [paragraph(f"{v.counted(len(open_), 'conversation')} waiting"
-                       + (f"; {v.part(int((open_['days'] > target).sum()), len(open_))} of "
-                          f"them longer than your {target:g}-day aim" if target else "") + "."),
-             table(["person", "relationship", "waiting (days)"], rows,
-                   "The longest-waiting conversations.", numeric_from=2)]
-    return section("Waiting at the end of the period", *parts)
+             f"{x.days:.0f}") for x in waiting.head(10).itertuples()]
+    caption = ("The longest-waiting requests" + (" (the first 10)" if len(waiting) > 10 else "")
+               + f", all within your {model.waiting_window()}-day waiting window.")
+    return section(title, paragraph(summary[0].upper() + summary[1:]),
+                   table(["person", "relationship", "waiting (days)"], rows, caption,
+                         numeric_from=2))
 
 
 @register("description")
@@ -340,6 +395,9 @@ def introductions_figure(r) -> Block:
     v = r.view
     start = add_months(r.period.end.replace(day=1), -5)
     series = monthly_series(r.data.introductions, r.data.labels, start, r.period.end)
+    if series["requests"].sum() == 0:
+        return section("Introduction requests by month", paragraph(
+            "No introduction requests in the six months to the end of this period."))
     values = [x for k in OUTCOME_KEYS for x in series[k]] + list(series["requests"])
     if v.figure_ok(values):
         return FigureBlock(figures.introductions_figure(series, r.model.policy),
@@ -470,12 +528,14 @@ def compare_earlier(r) -> Block:
         dec = model.decided_all.loc[model.in_period(model.decided_all["dated_at"], p).to_numpy()]
         c = conformance_of(dec)
         label = p.name or (period_title(p) if p != r.period else "this period")
+        if lm["coverage"]["as_of"] is not None and not lm["coverage"]["complete"]:
+            label += " (so far)"
         if p == r.period:
             label += " (this period)" if "this period" not in label else ""
         rows.append((label, v.n(lm["requests"]),
                      v.pct_text(lm["answered_requests"], lm["requests"]),
                      v.hours(lm["first_reply_hours_median"], lm["answered_requests"]),
-                     v.n(lm["backlog"]), v.n(c["decisions"]),
+                     v.n(lm["waiting"]), v.n(c["decisions"]),
                      v.pct_text(c["conforming"], c["decisions"])))
     headers = ["period", "requests", "reply rate", "median first reply", "waiting at end",
                "decisions", "following policy"]
@@ -528,6 +588,14 @@ def decision_mix(r) -> Block:
                             "baseline": [result["baseline"][k] for k in cats]})
         parts.append(frame_table(v.count_table(mix, ["this period", "baseline"]),
                                  title.capitalize()))
+        comp = result["composition"]
+        who = pd.DataFrame({"relationship": list(comp["current"]),
+                            "this period": list(comp["current"].values()),
+                            "baseline": [comp["baseline"][k] for k in comp["current"]]})
+        parts.append(frame_table(v.count_table(who, ["this period", "baseline"]),
+                                 f"Who the {title} concerned, by relationship "
+                                 f"({result['strata_compared']} compared: those with "
+                                 "decisions in both windows)."))
         if result["p_value"] is None:
             words = "Not enough decisions in one of the two windows to compare their mix."
         else:
@@ -536,7 +604,7 @@ def decision_mix(r) -> Block:
         shown_any = True
     if not shown_any:
         parts.append(paragraph("No labelled decisions in this period or its baseline."))
-    parts.append(paragraph(prompts.NOISE_FLOOR, "aa-note"))
+    parts.append(paragraph(prompts.STRATIFIED + " " + prompts.NOISE_FLOOR, "aa-note"))
     return section("The mix of decisions against a baseline", *parts)
 
 
