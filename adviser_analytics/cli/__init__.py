@@ -22,12 +22,22 @@ import sys
 import traceback
 
 from adviser_analytics import __version__
-from adviser_analytics.cli import demo, forget, ingest, labels, metrics, policy, report, status
+from adviser_analytics.cli import (
+    demo,
+    export_person,
+    forget,
+    ingest,
+    labels,
+    metrics,
+    policy,
+    report,
+    status,
+)
 from adviser_analytics.errors import AdviserAnalyticsError, UsageError
 from adviser_analytics.workspace import ENV_VAR
 
 #: The command modules, in the order ``--help`` lists them.
-COMMANDS = (ingest, status, labels, policy, metrics, report, forget, demo)
+COMMANDS = (ingest, status, labels, policy, metrics, report, forget, export_person, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:

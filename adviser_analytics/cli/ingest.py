@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from adviser_analytics.cli.common import emit, workspace_path
+from adviser_analytics.cli.common import emit, say, workspace_path
 from adviser_analytics.errors import AdviserAnalyticsError
 from adviser_analytics.workspace import DB_NAME, Workspace
 
@@ -51,6 +51,12 @@ def run(args) -> int:
         raise
     payload = result.to_dict()
     emit(args, payload, _text(result.exports, payload))
+    if not db_existed:  # the retention default, announced once, where the workspace begins
+        from adviser_analytics.cli.status import retention_words
+        from adviser_analytics.store.erasure import retention_status
+
+        with Workspace.open(path) as ws:
+            say(args, retention_words(retention_status(ws)) + ".")
     return 0
 
 

@@ -416,6 +416,11 @@ def _rebuild_search_index(ws: Workspace) -> None:
 
 
 # ------------------------------------------------------------------------- forget --person
+#: The conversations held with one person alone (parameters: their key, twice).
+_ONE_TO_ONE = ("SELECT DISTINCT conversation_id FROM messages WHERE counterpart_key = ? "
+               "AND conversation_id NOT IN (SELECT conversation_id FROM messages "
+               "WHERE sender_key != ? AND direction = 'inbound')")
+
 def person_key_from(url_or_key: str) -> str:
     key = normalise_url(url_or_key) or (url_or_key if url_or_key.startswith("name:") else None)
     if key is None or (not key.startswith("name:") and "linkedin.com/in/" not in key):
@@ -439,12 +444,7 @@ def forget_person(ws: Workspace, url_or_key: str) -> dict:
     with _secure_delete(ws):
         with ws.transaction():
             register = Register(_secret(ws), frozenset())
-            conversations = [r[0] for r in db.execute(
-                "SELECT DISTINCT conversation_id FROM messages WHERE counterpart_key = ? "
-                "AND conversation_id NOT IN (SELECT conversation_id FROM messages "
-                "WHERE sender_key NOT IN (?, ?) AND direction = 'inbound')",
-                (key, key, ""),
-            )]
+            conversations = [r[0] for r in db.execute(_ONE_TO_ONE, (key, key))]
             db.execute("CREATE TEMP TABLE IF NOT EXISTS erased_conversations("
                        "conversation_id TEXT PRIMARY KEY)")
             db.execute("DELETE FROM erased_conversations")
@@ -606,9 +606,7 @@ def person_record(ws: Workspace, url_or_key: str) -> dict[str, pd.DataFrame]:
                        "erased with forget, nothing is held on them")
     nk = name_key(row[0]) or ""
     read = lambda sql, params: pd.read_sql_query(sql, db, params=params)  # noqa: E731
-    one_to_one = ("SELECT conversation_id FROM messages WHERE counterpart_key = ? GROUP BY "
-                  "conversation_id HAVING COUNT(DISTINCT CASE WHEN direction = 'inbound' "
-                  "THEN sender_key END) <= 1")
+    one_to_one = _ONE_TO_ONE
     return {
         "person": read("SELECT person_key, name, profile_url, company, position, email "
                        "FROM people WHERE person_key = ?", (key,)),
@@ -618,7 +616,7 @@ def person_record(ws: Workspace, url_or_key: str) -> dict[str, pd.DataFrame]:
             "SELECT message_id, conversation_id, conversation_title, sent_at, sender_name, "
             "sender_url, to_names, recipient_urls, subject, content, direction, exclusion "
             f"FROM messages WHERE sender_key = ? OR conversation_id IN ({one_to_one}) "
-            "ORDER BY sent_at, message_id", (key, key)),
+            "ORDER BY sent_at, message_id", (key, key, key)),
         "invitations": read("SELECT invitation_id, direction, name, profile_url, sent_at, "
                              "message FROM invitations WHERE person_key = ? OR name_key = ? "
                              "ORDER BY sent_at", (key, nk)),
@@ -631,13 +629,16 @@ def person_record(ws: Workspace, url_or_key: str) -> dict[str, pd.DataFrame]:
             f"IN ({one_to_one})) "
             "OR (kind = 'outcome' AND subject IN (SELECT CAST(introduction_id AS TEXT) "
             "FROM introductions WHERE requester_key = ? OR target_key = ?)) "
-            "ORDER BY kind, subject", (key, key, nk, key, key, key)),
+            "ORDER BY kind, subject", (key, key, nk, key, key, key, key)),
         "introductions": read(
             "SELECT introduction_id, CASE WHEN requester_key = ? THEN 'requester' "
-            "ELSE 'target' END AS role, requester_key, target_key, target_name, requested_on, "
-            "conversation_id, rule, resolved_on FROM introductions "
+            "ELSE 'target' END AS role, "
+            # who asked for an introduction to them is someone else's data: not disclosed
+            "CASE WHEN requester_key = ? THEN requester_key END AS requester_key, target_key, "
+            "target_name, requested_on, CASE WHEN requester_key = ? THEN conversation_id END "
+            "AS conversation_id, rule, resolved_on FROM introductions "
             "WHERE requester_key = ? OR target_key = ? ORDER BY requested_on",
-            (key, key, key)),
+            (key, key, key, key, key)),
     }
 
 
