@@ -296,6 +296,8 @@ def respect_register(ws: Workspace, people: pd.DataFrame, messages: pd.DataFrame
         invitations = invitations.assign(message=redactor.series(invitations["message"]))
     kept_from = retained_from(ws)
     if kept_from:
+        if retention_months(ws):  # the window moves on: stored text now too old goes too
+            _drop_text_before(ws, kept_from)
         old = messages["sent_at"] < kept_from
         messages = messages.assign(**{c: messages[c].mask(old) for c in ("content", "subject",
                                                                         "conversation_title")})
