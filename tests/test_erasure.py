@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import json
 import os
+import re
 import sqlite3
 import stat
 import subprocess
@@ -287,3 +288,92 @@ def test_export_person_writes_everything_held_on_them(sample_workspace, tmp_path
                  "https://www.linkedin.com/in/nobody-here", "--out", str(out)]) == 1
     assert "holds nobody" in capsys.readouterr().err
 
+
+
+# ---------------------------------------------------------------------------------------------
+# The erasure test of issue 13: the most-asked-for contact of the sample, then a monthly routine.
+def _needles(name: str, key: str, kept_names) -> list[str]:
+    """The erased person as they could appear: full name, name parts of 4+ letters that are
+    not common words and not borne by anyone kept, the link's slug; in the forms text takes in
+    HTML, JSON and links."""
+    import html
+    import urllib.parse
+
+    from adviser_analytics.privacy.leaks import STOPWORDS
+
+    kept = set()
+    for other in kept_names:
+        kept |= erasure.name_parts(other)
+    parts = {p for p in erasure.name_parts(name)
+             if sum(c.isalpha() for c in p) >= 4 and p not in STOPWORDS and p not in kept}
+    slug = key.rsplit("/", 1)[-1]
+    forms = set()
+    for text in {name, slug, *parts}:
+        forms |= {text, html.escape(text), json.dumps(text)[1:-1], urllib.parse.quote(text),
+                  text.encode("ascii", "xmlcharrefreplace").decode()}
+    return sorted(forms)
+
+
+def _found_in(path, needles) -> list[str]:
+    data = path.read_bytes().lower()
+    return [n for n in needles if n.lower().encode() in data]
+
+
+@pytest.mark.slow
+def test_erasure_holds_through_the_monthly_routine(tmp_path, monkeypatch, capsys):
+    from adviser_analytics.demo import SAMPLES_DIR, sample_exports, sample_months
+
+    _secure_delete_off_by_default(monkeypatch)
+    workspace = tmp_path / "workspace"
+    exports = [str(p) for p in sample_exports(SAMPLES_DIR)]
+    w = ["--workspace", str(workspace)]
+    assert main(["ingest", *w, *exports]) == 0
+    assert main(["policy", "set", *w, str(SAMPLES_DIR / "policy.yaml")]) == 0
+    assert main(["labels", "suggest", *w]) == 0
+    with Workspace.open(workspace) as ws:
+        introductions = ws.introductions()
+        people = ws.people().set_index("person_key")
+    asked = introductions["target_key"].value_counts()
+    most = asked[asked == asked.max()].index
+    # ties: the one whose own name parts the test can look for (none borne by anyone else)
+    def own_parts(key):
+        others = people.drop(index=key)["name"].dropna()
+        kept = set().union(*(erasure.name_parts(n) for n in others))
+        return len(erasure.name_parts(people.loc[key, "name"]) - kept)
+    key = max(sorted(most), key=own_parts)
+    name = people.loc[key, "name"]
+    kept_names = people.drop(index=key)["name"].dropna().tolist()
+    needles = _needles(name, key, kept_names)
+    assert any(_found_in(workspace / DB_NAME, needles))
+    capsys.readouterr()
+
+    assert main(["forget", *w, "--person", key]) == 0
+    outputs = [capsys.readouterr()]
+    # the monthly routine: every export again (as downloaded, and as if each were new), the
+    # labels, and both audiences' reports for every sample month
+    assert main(["ingest", *w, *exports]) == 0
+    with Workspace.open(workspace) as ws:
+        with ws.transaction():
+            ws.db.execute("DELETE FROM snapshots")
+    assert main(["ingest", *w, *exports]) == 0
+    assert main(["labels", "suggest", *w]) == 0
+    dates = [re.search(r"(\d{2})-(\d{2})-(\d{4})", p).groups() for p in exports]
+    first, last = sample_months([f"{y}-{m}-{d}" for m, d, y in dates])
+    reports = tmp_path / "reports"
+    for audience in ("self", "supervision"):
+        assert main(["report", *w, "--from", first, "--to", last, "--every", "month",
+                     "--audience", audience, "--out", str(reports), "--jobs", "2"]) == 0
+    outputs.append(capsys.readouterr())
+
+    written = [p for p in reports.rglob("*") if p.is_file()]
+    assert len([p for p in written if p.suffix == ".html"]) >= 2 * 12
+    with Workspace.open(workspace) as ws:
+        assert ws.db.execute("SELECT COUNT(*) FROM introductions").fetchone()[0] > 0
+        assert ws.db.execute("SELECT COUNT(*) FROM erasures").fetchone()[0] > 0
+    leaks = {str(p): _found_in(p, needles) for p in written}
+    leaks.update({str(p): _found_in(p, needles) for p in workspace.iterdir()
+                  if p.is_file() and p.name != "pseudonym.key"})
+    assert {p: found for p, found in leaks.items() if found} == {}
+    for captured in outputs:
+        text = (captured.out + captured.err).lower()
+        assert not [n for n in needles if n.lower() in text]
