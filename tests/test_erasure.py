@@ -61,6 +61,10 @@ def test_redaction_of_names_parts_and_links_in_what_others_wrote():
         "Could you introduce me to [someone you erased]? [someone you erased]'s team is great. "
         "Marisol Brontë-Hale sent [someone you erased] "
         "and zoë was lower case. [someone you erased], Brontë.")
+    eoghan = _register(("https://www.linkedin.com/in/eoghan-dunmore-pike", "Eoghan N. Dunmore-Pike"))
+    redactor_e = erasure.Redactor(eoghan, kept_names=["Eoghan Smith", "Ada Dunmore-Pike"])
+    assert redactor_e.text("Ada Lovelace, Eoghan N. Dunmore-Pike, Eoghan Smith, N. Dunmore-Pike") \
+        == "Ada Lovelace, [someone you erased], Eoghan Smith, N. Dunmore-Pike"
     # "Brontë" alone is borne by Marisol, who is kept: it stays; lower-case words are words
     frame = pd.Series(["Hello Ada", None, "Zoë Brontë-Ngata, Ada Lovelace"], dtype="string")
     out = redactor.series(frame)

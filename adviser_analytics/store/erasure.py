@@ -56,6 +56,12 @@ _URL = re.compile(r"(?:https?://)?(?:[A-Za-z]{2,3}\.)?linkedin\.com/in/[^\s,;<>\
 _WORD = re.compile(r"[^\W\d_](?:\w|[-'’.](?=\w))*")
 _POSSESSIVE = re.compile(r"['’]s$")
 _NAME_SPLIT = re.compile(r"[\s\-‐–]+")
+_GAP = re.compile(r"\.?[ \u00a0]+")  # between two words of one name ("N. Dunmore")
+
+
+def _is_initial(word: str) -> bool:
+    """A middle initial or short particle of a name: "N", "J", "de" is not (lower case)."""
+    return len(word) <= 2 and word[:1].isupper()
 
 
 # ------------------------------------------------------------------------- the register
@@ -216,12 +222,17 @@ class Redactor:
             return text
         text = _URL.sub(lambda m: REDACTED if self.register.url_erased(normalise_url(m.group()))
                         else m.group(), text)
+        # Runs of capitalised words that are parts of an erased name, with initials ("N.")
+        # between them; a full name is looked for in each run, then single parts.
         runs: list[list[re.Match]] = []
         for match in _WORD.finditer(text):
-            if not self._hit(match.group()):
+            word = match.group()
+            hit, initial = self._hit(word), _is_initial(word)
+            if not (hit or initial):
+                runs.append([])
                 continue
-            last = runs[-1][-1] if runs else None
-            if last is not None and text[last.end():match.start()].strip(" \u00a0") == "" \
+            last = runs[-1][-1] if runs and runs[-1] else None
+            if last is not None and _GAP.fullmatch(text[last.end():match.start()]) \
                     and not _POSSESSIVE.search(last.group()):
                 runs[-1].append(match)
             else:
@@ -230,10 +241,14 @@ class Redactor:
         for run in runs:
             i = 0
             while i < len(run):
+                if not self._hit(run[i].group()):
+                    i += 1
+                    continue
                 for j in range(len(run), i + 1, -1):
-                    words = [_POSSESSIVE.sub("", m.group()) for m in run[i:j]]
-                    if self.register.name_erased(name_key(" ".join(words))):
-                        spans.append((run[i].start(), run[j - 1].start() + len(words[-1])))
+                    end = run[j - 1].start() + len(_POSSESSIVE.sub("", run[j - 1].group()))
+                    if self._hit(run[j - 1].group()) and \
+                            self.register.name_erased(name_key(text[run[i].start():end])):
+                        spans.append((run[i].start(), end))
                         i = j
                         break
                 else:
