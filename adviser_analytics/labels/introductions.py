@@ -13,8 +13,7 @@ from adviser_analytics.labels.inference import WorkspaceData
 from adviser_analytics.labels.rules import Rules, first_rule
 from adviser_analytics.labels.store import iso_day
 from adviser_analytics.people import name_keys
-from adviser_analytics.store import Workspace
-from adviser_analytics.store import erasure
+from adviser_analytics.store import Workspace, erasure
 from adviser_analytics.store import labels as sql
 
 _PARTICLES = frozenset({"de", "del", "della", "der", "den", "di", "du", "da", "dos", "van",

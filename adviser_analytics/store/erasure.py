@@ -582,7 +582,8 @@ def _drop_text_before(ws: Workspace, date: str) -> dict:
 
 def forget_content_before(ws: Workspace, date: str) -> dict:
     """Drop message text, conversation titles and invitation notes from before ``date``
-    (``YYYY-MM-DD``); keep the rows for the metrics."""
+    (``YYYY-MM-DD``); keep the rows for the metrics. Securely, like :func:`forget_person`."""
+    _refuse_if_held(ws, "drop old text securely")
     with _secure_delete(ws):
         with ws.transaction():
             done = _drop_text_before(ws, date)
@@ -590,11 +591,13 @@ def forget_content_before(ws: Workspace, date: str) -> dict:
             if current is None or date > current:
                 ws.set_meta(RETENTION_KEY, date)
             _rebuild_search_index(ws)
+        _secure_finish(ws)
     return {**done, "content_kept_from": max(date, current or date)}
 
 
 def set_retention_months(ws: Workspace, months: int, today: dt.date | None = None) -> dict:
     """Keep only the last ``months`` months of message text, now and at every later ingest."""
+    _refuse_if_held(ws, "drop old text securely")
     with ws.transaction():
         ws.set_meta(RETENTION_MONTHS_KEY, str(int(months)))
     date = retained_from(ws, today)
@@ -602,6 +605,7 @@ def set_retention_months(ws: Workspace, months: int, today: dt.date | None = Non
         with ws.transaction():
             done = _drop_text_before(ws, date)
             _rebuild_search_index(ws)
+        _secure_finish(ws)
     return {**done, "content_kept_from": date, "retention_months": int(months)}
 
 
