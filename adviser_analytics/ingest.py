@@ -37,7 +37,7 @@ from adviser_analytics.export.fingerprint import export_fingerprint
 from adviser_analytics.people import name_key, name_keys, normalise_url, normalise_urls, person_keys
 from adviser_analytics.store import Owner, Workspace, message_keys, natural_key_hashes, utc_now
 from adviser_analytics.store import snapshots as store
-from adviser_analytics.store.erasure import erased_digests, key_digest, retained_from
+from adviser_analytics.store.erasure import respect_register
 from adviser_analytics.textsafety import strip_html
 
 HIDDEN_MEMBER = "linkedin member"
@@ -364,24 +364,9 @@ def _export_date(contents: ExportContents) -> str:
 
 
 def _respect_erasures(ws: Workspace, people, messages, invitations):
-    """Leave out people the adviser has erased, and message text past the retention date."""
-    erased = erased_digests(ws)
-    if erased:
-        def is_erased(keys: pd.Series) -> pd.Series:
-            distinct = pd.unique(keys.dropna())
-            return keys.map({k: key_digest(k) in erased for k in distinct}).fillna(False).astype(bool)
-
-        people = people[~is_erased(people["person_key"])]
-        messages = messages[~(is_erased(messages["sender_key"]) | is_erased(messages["counterpart_key"]))]
-        invitations = invitations[~(is_erased(invitations["person_key"])
-                                    | is_erased("name:" + invitations["name_key"]))]
-    kept_from = retained_from(ws)
-    if kept_from:
-        old = messages["sent_at"] < kept_from
-        messages = messages.assign(
-            content=messages["content"].mask(old), subject=messages["subject"].mask(old)
-        )
-    return people, messages, invitations
+    """Leave out people the adviser has erased (and redact them in what others wrote), and
+    message text past the retention date: ``store.erasure.respect_register``."""
+    return respect_register(ws, people, messages, invitations)
 
 
 def _key_collision(source: str) -> WorkspaceError:

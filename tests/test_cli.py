@@ -62,12 +62,14 @@ def test_every_command_module_registers_its_command_and_handler():
              "report": ["--from", "2026-01-01", "--to", "2026-01-31"],
              "forget": ["--person", "https://www.linkedin.com/in/x"], "demo": [],
              "advice": [], "handover": [], "contacts": ["export", "x.vcf"], "browse": [],
-             "lab": []}
+             "lab": [],
+             "export_person": ["https://www.linkedin.com/in/x", "--out", "x"]}
     assert [m.__name__.rsplit(".", 1)[-1] for m in cli.COMMANDS] == list(names)
     for module in cli.COMMANDS:
         name = module.__name__.rsplit(".", 1)[-1]
-        args = parser.parse_args([name, *names[name]])
-        assert args.command == name and args.handler is module.run
+        command = name.replace("_", "-")  # export_person.py is `export-person`
+        args = parser.parse_args([command, *names[name]])
+        assert args.command == command and args.handler is module.run
 
 
 def test_usage_errors_from_argparse_are_exit_2(capsys):

@@ -110,11 +110,17 @@ def test_erasure_and_retention_are_remembered_for_ingest(ws):
 
     removed = erasure.forget_person(ws, "linkedin.com/in/ada/")
     assert removed["messages"] == 2 and removed["people"] == 1
-    assert erasure.erased_digests(ws) == {erasure.key_digest(ADA),
-                                          erasure.key_digest("name:ada lovelace")}
+    # the register holds keyed digests (link, name, name parts), never an unsalted hash
+    register = erasure.load_register(ws)
+    assert erasure.erased_digests(ws) == {register.mac("url", ADA), register.mac("name", "ada lovelace"),
+                                          register.mac("part", "ada"), register.mac("part", "lovelace")}
+    assert erasure.key_digest(ADA) not in register.digests
+    assert register.key_erased(ADA) and register.key_erased("name:ada lovelace")
+    assert not register.key_erased(BO)
 
     done = erasure.forget_content_before(ws, "2026-01-01")
-    assert done == {"messages_text_dropped": 1, "content_kept_from": "2026-01-01"}
+    assert done == {"messages_text_dropped": 1, "conversation_titles_dropped": 0,
+                    "invitation_notes_dropped": 0, "content_kept_from": "2026-01-01"}
     assert erasure.retained_from(ws) == "2026-01-01"
     # an earlier date does not move the retention date back
     assert erasure.forget_content_before(ws, "2025-01-01")["content_kept_from"] == "2026-01-01"

@@ -26,6 +26,7 @@ from adviser_analytics.cli import (
     browse,
     contacts,
     demo,
+    export_person,
     forget,
     handover,
     ingest,
@@ -43,7 +44,7 @@ from adviser_analytics.store.workspace import worded_error
 
 #: The command modules, in the order ``--help`` lists them.
 COMMANDS = (ingest, status, labels, policy, metrics, report, forget, demo, advice, handover,
-            contacts, browse, lab)
+            contacts, browse, lab, export_person)
 
 
 def build_parser() -> argparse.ArgumentParser:

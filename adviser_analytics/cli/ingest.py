@@ -58,6 +58,12 @@ def run(args) -> int:
             raise
     payload = result.to_dict()
     emit(args, payload, _text(result.exports, payload))
+    if not db_existed:  # the retention default, announced once, where the workspace begins
+        from adviser_analytics.cli.status import retention_words
+        from adviser_analytics.store.erasure import retention_status
+
+        with Workspace.open(path) as ws:
+            say(args, retention_words(retention_status(ws)) + ".")
     return 0
 
 

@@ -17,7 +17,7 @@ from adviser_analytics.labels.inference import WorkspaceData
 from adviser_analytics.labels.rules import Rules, first_rule
 from adviser_analytics.labels.store import iso_day
 from adviser_analytics.people import name_keys
-from adviser_analytics.store import Workspace
+from adviser_analytics.store import Workspace, erasure
 from adviser_analytics.store import labels as sql
 
 _PARTICLES = frozenset({"de", "del", "della", "der", "den", "di", "du", "da", "dos", "van",
@@ -135,6 +135,9 @@ def sync_introductions(ws: Workspace, found: pd.DataFrame) -> dict:
     """Record the introduction requests the rules found; drop rule-made records the rules no
     longer find, unless the adviser has labelled them."""
     counts = {"added": 0, "removed": 0}
+    if len(found):  # nobody erased is named again, whoever's message asks for them
+        found = found[~(erasure.erased_names(ws, found["target_name"])
+                        | erasure.erased_keys(ws, found["target_key"]))]
     before = sql.count_introductions(ws)
     sql.merge_introductions(ws, found)
     counts["added"] = sql.count_introductions(ws) - before
