@@ -32,7 +32,6 @@ import contextlib
 import datetime as dt
 import hashlib
 import hmac
-import importlib
 import os
 import re
 import struct
@@ -43,6 +42,7 @@ import pandas as pd
 
 from adviser_analytics.errors import AdviserAnalyticsError, WorkspaceError
 from adviser_analytics.people import name_key, normalise_url
+from adviser_analytics.store.search import rebuild_if_present
 from adviser_analytics.store.workspace import DB_NAME, Workspace, utc_now
 
 RETENTION_KEY = "content_retained_from"
@@ -419,17 +419,8 @@ def _secure_delete(ws: Workspace):
 
 def _rebuild_search_index(ws: Workspace) -> None:
     """The full-text index over messages, where the workspace has one, rebuilt so no erased
-    word stays searchable (the module lives in store/ once merged)."""
-    for module in ("adviser_analytics.store.search", "adviser_analytics.store.store_search",
-                   "adviser_analytics.store_search"):
-        try:
-            found = importlib.import_module(module)
-        except ImportError:
-            continue
-        rebuild = getattr(found, "rebuild_if_present", None)
-        if rebuild:
-            rebuild(ws.db)
-            return
+    word stays searchable."""
+    rebuild_if_present(ws.db)
 
 
 # ------------------------------------------------------------------------- forget --person
