@@ -49,14 +49,11 @@ __all__ = [
 
 def headline(metrics: dict, supervision: bool) -> dict:
     """Headline figures of a metrics object for the reports index: requests, reply rate and
-    conformance, as display strings (suppressed for supervision)."""
+    conformance, as display strings. They are the adviser's own totals over everyone, shown
+    to both audiences (domain.md, "suppresses by disclosure risk")."""
     view = view_for("supervision" if supervision else "self")
     load, pol = metrics["load"], metrics["policy"]
-
-    def pct(num, base):
-        return view.pct(num, base) or view.no_percent
-
-    return {"requests": view.n(load["requests"]),
-            "reply_rate": pct(load["answered_requests"], load["requests"]),
-            "conformance": pct(pol["conforming"], pol["decisions"]),
-            "decisions": view.n(pol["decisions"])}
+    return {"requests": view.total(load["requests"]),
+            "reply_rate": view.total_pct(load["answered_requests"], load["requests"]),
+            "conformance": view.total_pct(pol["conforming"], pol["decisions"]),
+            "decisions": view.total(pol["decisions"])}

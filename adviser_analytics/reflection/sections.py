@@ -106,16 +106,15 @@ def key_numbers(r) -> Block:
     m, s, v = r.metrics, r.shown, r.view
     load, pol = m["load"], m["policy"]
     rows = [
-        ("Requests for help that started", v.n(load["requests"])),
-        ("Answered (at any time since)", v.part(load["answered_requests"], load["requests"])),
-        ("Reply rate", v.pct_text(load["answered_requests"], load["requests"])),
-        ("Median time to first reply",
-         v.hours(load["first_reply_hours_median"], load["answered_requests"])),
-        ("Conversations waiting at the end", v.n(load["backlog"])),
-        # (as shown: in supervision a secondary suppression may hide it)
-        ("Introduction requests", v.n(s["introductions"]["requests"])),
-        ("Decisions the policy speaks to", v.n(pol["decisions"])),
-        ("Following the policy in force", v.pct_text(pol["conforming"], pol["decisions"])),
+        # the adviser's own totals over everyone: shown to both audiences (v.total)
+        ("Requests for help that started", v.total(load["requests"])),
+        ("Answered (at any time since)", v.total(load["answered_requests"])),
+        ("Reply rate", v.total_pct(load["answered_requests"], load["requests"])),
+        ("Median time to first reply", v.total_hours(load["first_reply_hours_median"])),
+        ("Conversations waiting at the end", v.total(load["backlog"])),
+        ("Introduction requests", v.total(s["introductions"]["requests"])),
+        ("Decisions the policy speaks to", v.total(pol["decisions"])),
+        ("Following the policy in force", v.total_pct(pol["conforming"], pol["decisions"])),
     ]
     text = "\n".join(f"{k}: {val}" for k, val in rows)
     return Block(render("key_numbers.html", table=table(["In this period", ""], rows)), text)
@@ -131,28 +130,27 @@ def load_summary(r) -> Block:
     v, model = r.view, r.model
     load = r.metrics["load"]
     req, ans = load["requests"], load["answered_requests"]
-    items = [f"{v.counted(load['inbound_messages'], 'inbound message')} from people;",
-             f"{v.counted(req, 'request')} for help started (a request is a run "
+    # the adviser's own totals over everyone: shown to both audiences (v.total...)
+    items = [f"{v.total_counted(load['inbound_messages'], 'inbound message')} from people;",
+             f"{v.total_counted(req, 'request')} for help started (a request is a run "
              "of messages from one person before you reply);",
-             f"{v.part(ans, req)} of them answered so far (reply rate "
-             f"{v.pct_text(ans, req)});"]
+             f"{v.total(ans)} of them answered so far (reply rate "
+             f"{v.total_pct(ans, req)});"]
     if ans:
-        items.append(f"time to first reply: median {v.hours(load['first_reply_hours_median'], ans)}, "
-                     f"90th percentile {v.hours(load['first_reply_hours_p90'], ans)} "
+        items.append(f"time to first reply: median "
+                     f"{v.total_hours(load['first_reply_hours_median'])}, "
+                     f"90th percentile {v.total_hours(load['first_reply_hours_p90'])} "
                      "(calendar clock)"
                      + (f"; counting only your working hours: median "
-                        f"{v.hours(load.get('first_reply_working_hours_median'), ans)}"
+                        f"{v.total_hours(load.get('first_reply_working_hours_median'))}"
                         if load.get("first_reply_working_hours_median") is not None else "")
                      + ";")
     target = model.version_value("reply_within_days")
     within = load.get("answered_within_target")
     if target is not None and within is not None and ans:
-        answered = v.part(ans, req)  # withheld if it would reveal the unanswered few
-        from ..privacy import SECONDARY
-
-        items.append(f"answered within your {target:g}-day aim: {v.part(within, ans)} of "
-                     + ("those answered;" if answered == SECONDARY else f"{answered};"))
-    items.append(f"{v.counted(load['backlog'], 'conversation')} "
+        items.append(f"answered within your {target:g}-day aim: {v.total(within)} of "
+                     f"{v.total(ans)};")
+    items.append(f"{v.total_counted(load['backlog'], 'conversation')} "
                  "waiting for you at the end of the period"
                  + (f", the oldest for {load['backlog_oldest_days']:.0f} days"
                     if load["backlog"] and load.get("backlog_oldest_days") is not None
@@ -290,11 +288,11 @@ def waiting(r) -> Block:
     open_ = open_.sort_values("days", ascending=False)
     target = model.version_value("reply_within_days")
     rows = [(v.person(x.counterpart_key), v.relationship_of(x.counterpart_key),
-             f"{x.days:.0f}") for x in open_.head(10).itertuples()]
-    parts = [paragraph(f"{v.counted(len(open_), 'conversation')} waiting"
-                       + (f"; {v.part(int((open_['days'] > target).sum()), len(open_))} of "
+             v.waiting_days(x.days)) for x in open_.head(10).itertuples()]
+    parts = [paragraph(f"{v.total_counted(len(open_), 'conversation')} waiting"
+                       + (f"; {v.total(int((open_['days'] > target).sum()))} of "
                           f"them longer than your {target:g}-day aim" if target else "") + "."),
-             table(["person", "relationship", "waiting (days)"], rows,
+             table(["person", "relationship", "waiting (days)" if v.detail else "waiting"], rows,
                    "The longest-waiting conversations.", numeric_from=2)]
     return section("Waiting at the end of the period", *parts)
 
@@ -472,11 +470,11 @@ def compare_earlier(r) -> Block:
         label = p.name or (period_title(p) if p != r.period else "this period")
         if p == r.period:
             label += " (this period)" if "this period" not in label else ""
-        rows.append((label, v.n(lm["requests"]),
-                     v.pct_text(lm["answered_requests"], lm["requests"]),
-                     v.hours(lm["first_reply_hours_median"], lm["answered_requests"]),
-                     v.n(lm["backlog"]), v.n(c["decisions"]),
-                     v.pct_text(c["conforming"], c["decisions"])))
+        rows.append((label, v.total(lm["requests"]),  # the adviser's own totals
+                     v.total_pct(lm["answered_requests"], lm["requests"]),
+                     v.total_hours(lm["first_reply_hours_median"]),
+                     v.total(lm["backlog"]), v.total(c["decisions"]),
+                     v.total_pct(c["conforming"], c["decisions"])))
     headers = ["period", "requests", "reply rate", "median first reply", "waiting at end",
                "decisions", "following policy"]
     note = paragraph("Small numbers move a lot from one period to the next by chance alone; "
