@@ -222,6 +222,9 @@ def clean_notebook(nb, audience: str, title: str):
                             if o.get("output_type") in ("display_data", "execute_result")
                             or (o.get("output_type") == "stream" and o.get("name") == "stdout"
                                 and audience == "self")]
+            if audience == "supervision":
+                for output in cell.outputs:
+                    _without_pictures(output)
             if not cell.outputs:
                 continue
         elif cell.cell_type == "raw":
@@ -232,6 +235,25 @@ def clean_notebook(nb, audience: str, title: str):
         nb.metadata.pop(key, None)
     nb.metadata["title"] = title
     return nb
+
+
+PICTURE_LEFT_OUT = ("A picture was left out of the supervision version: the text drawn in it "
+                    "cannot be checked for names. Figures drawn with the report's own figure "
+                    "block (adviser_analytics.reflection.render.FigureBlock) keep their text "
+                    "where the check reads it.")
+_PICTURES = ("image/png", "image/jpeg", "image/gif", "image/svg+xml", "image/webp",
+             "application/pdf")
+
+
+def _without_pictures(output) -> None:
+    """A supervision output without pictures made outside the report's figure block (their
+    drawn text, or glyph outlines in an SVG, cannot be checked); a note says so."""
+    data = output.get("data") or {}
+    if any(kind in data for kind in _PICTURES):
+        for kind in [k for k in data if k in _PICTURES or k == "text/plain"]:
+            del data[kind]
+        if "text/html" not in data:
+            data["text/plain"] = PICTURE_LEFT_OUT
 
 
 def notebook_to_html(nb, audience: str, title: str) -> str:
@@ -687,8 +709,10 @@ def build_index(entries_by_audience: dict[str, list[dict]], prefix_by_audience: 
             continue
         if audience == "supervision":
             parts.append("<h2>Supervision version</h2><p class=\"note\">Pseudonyms only; "
-                         "counts of 1-4 shown as &lt;5; no percentage on fewer than 10. "
-                         "Safe to share with your supervisor.</p>")
+                         "your own totals as they are; in breakdowns and rows about one "
+                         "person counts of 1-4 shown as &lt;5 and no percentage on fewer "
+                         "than 10. Pseudonymised, not anonymous: share it with your "
+                         "supervisor as personal data.</p>")
         else:
             parts.append("<h2>Your own version</h2><p class=\"note\">Names people: keep it "
                          "on your computer.</p>")

@@ -124,20 +124,14 @@ def test_self_key_numbers_match_metrics(monthly_reports, report_workspace, label
 
 @pytest.mark.slow
 @pytest.mark.parametrize("label", LABELS)
-def test_supervision_key_numbers_are_the_advisers_own_totals(monthly_reports, report_workspace,
-                                                              label):
+def test_supervision_key_numbers_are_the_advisers_own_totals(monthly_reports, label):
     # totals over everyone describe the adviser and are shown as they are (domain.md,
     # "suppresses by disclosure risk"): the same figures as the self version's
     page = (monthly_reports / "supervision" / f"{label}.html").read_text(encoding="utf-8")
     own = (monthly_reports / "self" / f"{label}.html").read_text(encoding="utf-8")
     shown = _key_numbers_from_html(page)
-    m = _metrics(report_workspace, label)
-    load, pol = m["load"], m["policy"]
-    assert shown["Requests for help that started"] == str(load["requests"])
-    assert shown["Answered (at any time since)"] == str(load["answered_requests"])
-    assert shown["Reply rate"] == (_pct(load["answered_requests"], load["requests"])
-                                   if load["requests"] else "–")
-    assert shown["Decisions the policy speaks to"] == str(pol["decisions"])
+    assert shown["Requests for help that started"].isdigit()
+    assert "withheld" not in shown["Reply rate"]
     assert shown == _key_numbers_from_html(own)
 
 

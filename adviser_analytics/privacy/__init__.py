@@ -15,18 +15,18 @@ from __future__ import annotations
 
 from .leaks import (
     ALLOW,
+    DATA_ATTR,
     STOPWORDS,
     Leak,
     Term,
     TermIndex,
-    DATA_ATTR,
     check_artefacts,
     describe_leaks,
     find_leaks,
-    own_phrases,
-    scan_artefact,
     mask,
+    own_phrases,
     report_index,
+    scan_artefact,
     sensitive_terms,
 )
 from .pseudonyms import (
@@ -46,10 +46,9 @@ from .suppression import (
     OWN_TOTAL,
     SECONDARY,
     SMALL,
-    Metric,
     WITHHELD,
+    Metric,
     counts_drawable,
-    waiting_band,
     metric,
     safe_percent,
     statistic_shown,
@@ -58,6 +57,7 @@ from .suppression import (
     suppress_metrics,
     suppress_part,
     suppress_table,
+    waiting_band,
     withheld_reason,
 )
 

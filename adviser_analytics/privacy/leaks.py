@@ -8,6 +8,15 @@ white space, line breaks and case do not matter ("O'Brien", "O&#x27;Brien" and "
 are the same term). Each artefact is checked as written, after decoding HTML entities and
 JSON escapes, and with HTML tags removed (a name split across table cells is still found).
 
+Precision (issue 13): full names, profile slugs, e-mail addresses, conversation ids, message
+snippets and listed terms are looked for everywhere; single-word names and one-word employers
+(a contact called Floor, an employer called People) only where data are rendered: elements
+marked ``data-aa="data"`` by the report's templates and, in output the templates did not make,
+table cells, printed output and SVG text (:func:`scan_artefact`). The report's own words (its
+template text, CSS, JSON keys, ``<html lang>``, the CSP header) therefore never count. A
+failure says what kind of data was found and where, never any part of it, and nothing is
+deleted.
+
 :data:`ALLOW` is the one allow list of the reports: text of our own that a supervision
 report prints on purpose. :func:`report_index` builds the index the reports are checked with.
 """
@@ -54,12 +63,6 @@ _SNIPPET_MIN_CONTENT = 20
 # single words of these kinds are looked for only where data are rendered
 _DATA_ONLY_KINDS = frozenset({"name", "company"})
 _SNIPPET_WIDTH = 24
-_KIND_ORDER = ("name", "email", "slug", "company", "conversation", "snippet", "extra")
-_KIND_WORDS = {"name": ("name", "names"), "email": ("e-mail address", "e-mail addresses"),
-               "slug": ("profile URL", "profile URLs"), "company": ("company", "companies"),
-               "conversation": ("conversation id", "conversation ids"),
-               "snippet": ("piece of message text", "pieces of message text"),
-               "extra": ("listed term", "listed terms"), "term": ("term", "terms")}
 
 # Words of 4+ letters that are names as well as ordinary English (or words of this project's
 # reports): alone they would match ordinary text, so single first/last names and one-word
@@ -529,7 +532,8 @@ _ATTR = re.compile(r"([\w:.-]+)\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s\"'>]+)")
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 # the elements whose start and end change what the parser tracks
 _RELEVANT = frozenset({*_HEADINGS, "table", "caption", "thead", "tr", "style", "script",
-                       "td", "th", "li", "pre", "text", "tspan", "figcaption", "svg", "img"})
+                       "td", "th", "li", "pre", "text", "tspan", "figcaption", "svg", "img",
+                       "figure"})
 
 
 class _Units:
@@ -553,9 +557,12 @@ class _Units:
         self.data_depth = 0
         self.report_depth = 0
         self.open_marked: dict[str, int] = {}
+        self.figures = 0
         self._parse()
 
     def _where(self, tag: str) -> tuple:
+        if self.figures and tag not in ("td", "th"):
+            tag = "figure"  # a list or caption of a figure: the figure's text
         return (tag, self.table, self.section, self.row, self.tables)
 
     def _parse(self) -> None:
@@ -612,6 +619,8 @@ class _Units:
             self.caption = []
         elif tag == "thead":
             self.thead = True
+        elif tag == "figure" and not closed:
+            self.figures += 1
         elif tag == "tr" and not self.thead:
             self.row += 1
         if tag in _DATA_UNITS and tag not in _VOID and not closed:
@@ -638,6 +647,8 @@ class _Units:
             self.table = ""
         elif tag == "thead":
             self.thead = False
+        elif tag == "figure" and self.figures:
+            self.figures -= 1
         if tag in _DATA_UNITS:
             for i in range(len(self.buffers) - 1, -1, -1):
                 if self.buffers[i][0] == tag:
