@@ -148,9 +148,13 @@ def test_headline_uses_the_views():
                "policy": {"decisions": 8, "conforming": 3}}
     assert reflection.headline(metrics, False) == {
         "requests": "15", "reply_rate": "80%", "conformance": "38%", "decisions": "8"}
+    # the adviser's own totals over everyone: the same for supervision (disclosure by risk)
     assert reflection.headline(metrics, True) == {
-        "requests": "15", "reply_rate": "withheld", "conformance": "withheld",
-        "decisions": "8"}
+        "requests": "15", "reply_rate": "80%", "conformance": "38%", "decisions": "8"}
+    # a breakdown cell is still suppressed by the supervision view
+    assert reflection.view_for("supervision").n(3) == "<5"
+    assert reflection.view_for("supervision").waiting_days(10) == "1-2 weeks"
+    assert reflection.view_for("self").waiting_days(10) == "10"
 
 
 # ------------------------------------------------------------------------------ templates
