@@ -22,8 +22,11 @@ Safety:
 - Supervision: the injected-parameters cell and every code cell's source are stripped,
   and everything written for the audience (reports, manifest, index, log) is checked with
   :func:`privacy.check_artefacts` against every name, slug, e-mail, company, conversation id
-  and message snippet of the workspace, and its path. A hit withholds the artefact and the
-  command exits 1 naming what leaked where (masked).
+  and message snippet of the workspace, and its path (single-word names only where data are
+  rendered; the policy's ``public_terms`` allowed). A hit withholds the artefact: it is not
+  written, the previous report and index stay, and the command exits 1 saying what kind of
+  data was found where (never any part of it). The tool never deletes a file: a notes file
+  left in ``reports/supervision`` is not touched.
 """
 
 from __future__ import annotations
@@ -219,6 +222,9 @@ def clean_notebook(nb, audience: str, title: str):
                             if o.get("output_type") in ("display_data", "execute_result")
                             or (o.get("output_type") == "stream" and o.get("name") == "stdout"
                                 and audience == "self")]
+            if audience == "supervision":
+                for output in cell.outputs:
+                    _without_pictures(output)
             if not cell.outputs:
                 continue
         elif cell.cell_type == "raw":
@@ -268,6 +274,25 @@ def document_notebook(nb):
         cells.append(cell)
     nb.cells = cells
     return nb
+
+
+PICTURE_LEFT_OUT = ("A picture was left out of the supervision version: the text drawn in it "
+                    "cannot be checked for names. Figures drawn with the report's own figure "
+                    "block (adviser_analytics.reflection.render.FigureBlock) keep their text "
+                    "where the check reads it.")
+_PICTURES = ("image/png", "image/jpeg", "image/gif", "image/svg+xml", "image/webp",
+             "application/pdf")
+
+
+def _without_pictures(output) -> None:
+    """A supervision output without pictures made outside the report's figure block (their
+    drawn text, or glyph outlines in an SVG, cannot be checked); a note says so."""
+    data = output.get("data") or {}
+    if any(kind in data for kind in _PICTURES):
+        for kind in [k for k in data if k in _PICTURES or k == "text/plain"]:
+            del data[kind]
+        if "text/html" not in data:
+            data["text/plain"] = PICTURE_LEFT_OUT
 
 
 def notebook_to_html(nb, audience: str, title: str) -> str:
@@ -642,7 +667,9 @@ def leak_index(ws, workspace_path: Path) -> privacy.TermIndex:
     extra = [e for e in extra if len(re.findall(r"\w+", e)) >= 2]
     if owner.name:
         extra.append(owner.name)
-    return privacy.report_index(people, messages, extra=extra)
+    policy = ws.policy()
+    public = tuple(getattr(policy, "public_terms", ()) or ())
+    return privacy.report_index(people, messages, extra=extra, public_terms=public)
 
 
 def check_text(index: privacy.TermIndex, label: str, text: str) -> None:
@@ -726,8 +753,10 @@ def build_index(entries_by_audience: dict[str, list[dict]], prefix_by_audience: 
             continue
         if audience == "supervision":
             parts.append("<h2>Supervision version</h2><p class=\"note\">Pseudonyms only; "
-                         "counts of 1-4 shown as &lt;5; no percentage on fewer than 10. "
-                         "Safe to share with your supervisor.</p>")
+                         "your own totals as they are; in breakdowns and rows about one "
+                         "person counts of 1-4 shown as &lt;5 and no percentage on fewer "
+                         "than 10. Pseudonymised, not anonymous: share it with your "
+                         "supervisor as personal data.</p>")
         else:
             parts.append("<h2>Your own version</h2><p class=\"note\">Names people: keep it "
                          "on your computer.</p>")
@@ -937,18 +966,26 @@ def _write_report(folder: Path, task: dict, outcome: dict,
         write_atomic(folder / f"{task['key']}.ipynb", outcome["ipynb"])
 
 
+_OWN_FILES = ("manifest.json", "index.html", "run-log.jsonl")
+
+
 def _sweep(folder: Path, index: privacy.TermIndex) -> list[str]:
-    """Check everything in a supervision folder (earlier runs included); withhold (delete)
-    any file that leaks."""
+    """Check the files of a supervision folder that the tool wrote (the reports its manifest
+    lists, the manifest, the index and the log; earlier runs included) and say which would
+    now reveal something. Nothing is deleted: a file the adviser put there is not the tool's
+    to touch, and an earlier report stays where it is (the message says not to share it)."""
+    listed = [entry.get("file") for entry in read_manifest(folder)["reports"].values()]
     problems = []
-    for path in sorted(folder.iterdir()):
-        if not path.is_file() or path.name.startswith("."):
+    for name in sorted({*(f for f in listed if isinstance(f, str)), *_OWN_FILES}):
+        path = folder / name
+        if Path(name).name != name or not path.is_file():
             continue
         text = path.read_text(encoding="utf-8", errors="replace")
         try:
-            privacy.check_artefacts([(str(path), _scan_text(text))], index, remove=True)
+            privacy.check_artefacts([(str(path), _scan_text(text))], index)
         except PrivacyError as error:
-            problems.append(str(error))
+            problems.append(f"An earlier file, {name}, was left as it was but must not be "
+                            f"shared: {error}")
     return problems
 
 

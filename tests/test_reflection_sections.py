@@ -149,9 +149,12 @@ def test_headline_uses_the_views():
     assert reflection.headline(metrics, False) == {
         "requests": "15", "reply_rate": "80%", "waiting": "–", "conformance": "38%",
         "decisions": "8"}
-    assert reflection.headline(metrics, True) == {
-        "requests": "15", "reply_rate": "withheld", "waiting": "–",
-        "conformance": "withheld", "decisions": "8"}
+    # the adviser's own totals over everyone: the same for supervision (disclosure by risk)
+    assert reflection.headline(metrics, True) == reflection.headline(metrics, False)
+    # a breakdown cell is still suppressed by the supervision view
+    assert reflection.view_for("supervision").n(3) == "<5"
+    assert reflection.view_for("supervision").waiting_days(10) == "1-2 weeks"
+    assert reflection.view_for("self").waiting_days(10) == "10"
 
 
 def test_headline_says_waiting_past_the_aim_and_lapsed():
@@ -167,7 +170,7 @@ def test_headline_says_waiting_past_the_aim_and_lapsed():
     assert reflection.headline(metrics, False, policy)["waiting"] == (
         "7 waiting, 2 past your 5-day aim; 135 older threads lapsed")
     assert reflection.headline(metrics, True, policy)["waiting"] == (
-        "7 waiting, <5 past your 5-day aim; 135 older threads lapsed")
+        "7 waiting, 2 past your 5-day aim; 135 older threads lapsed")
     assert reflection.headline(metrics, False)["waiting"] == (  # no policy: no aim
         "7 waiting; 135 older threads lapsed")
     metrics["coverage"] = {"data_to": "2025-03-20", "as_of": "2025-03-20", "complete": False}
@@ -183,7 +186,7 @@ def test_templates_escape_export_text():
     html = render.table(["name", "n"], [["<b>O'Brien</b>", 3]], caption="A & B")
     assert "&lt;b&gt;O&#x27;Brien&lt;/b&gt;" in html and "<b>" not in html
     assert "<caption>A &amp; B</caption>" in html
-    assert '<td style="text-align:right">3</td>' in html
+    assert '<td data-aa="data" style="text-align:right">3</td>' in html  # a data cell
     block = render.section("Who <asked>", render.paragraph("<5 requests"))
     assert "<h4>Who &lt;asked&gt;</h4>" in block.html and "<p>&lt;5 requests</p>" in block.html
     assert block.text == "Who <asked>\n<5 requests"

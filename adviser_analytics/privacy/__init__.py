@@ -15,14 +15,18 @@ from __future__ import annotations
 
 from .leaks import (
     ALLOW,
+    DATA_ATTR,
     STOPWORDS,
     Leak,
     Term,
     TermIndex,
     check_artefacts,
+    describe_leaks,
     find_leaks,
     mask,
+    own_phrases,
     report_index,
+    scan_artefact,
     sensitive_terms,
 )
 from .pseudonyms import (
@@ -42,6 +46,7 @@ from .suppression import (
     OWN_TOTAL,
     SECONDARY,
     SMALL,
+    WITHHELD,
     Metric,
     counts_drawable,
     metric,
@@ -52,6 +57,7 @@ from .suppression import (
     suppress_metrics,
     suppress_part,
     suppress_table,
+    waiting_band,
     withheld_reason,
 )
 
@@ -61,7 +67,8 @@ __all__ = [
     "Metric", "METRICS", "OWN_TOTAL", "BREAKDOWN", "metric",
     "suppress_count", "safe_percent", "supervision_percent", "suppress_part",
     "statistic_shown", "withheld_reason", "counts_drawable", "suppress_table",
-    "suppress_metrics",
+    "suppress_metrics", "WITHHELD", "waiting_band",
     "ALLOW", "STOPWORDS", "Term", "Leak", "TermIndex", "sensitive_terms", "find_leaks",
-    "check_artefacts", "mask", "report_index",
+    "check_artefacts", "mask", "report_index", "scan_artefact", "describe_leaks",
+    "own_phrases", "DATA_ATTR",
 ]

@@ -33,7 +33,7 @@ __all__ = [
     "SMALL", "SECONDARY", "MIN_BASE", "Metric", "METRICS", "OWN_TOTAL", "BREAKDOWN",
     "metric", "suppress_count", "safe_percent", "supervision_percent", "suppress_part",
     "statistic_shown", "withheld_reason", "counts_drawable", "suppress_table",
-    "suppress_metrics",
+    "suppress_metrics", "WITHHELD", "waiting_band",
 ]
 
 
@@ -128,14 +128,67 @@ def _display(value: int | None, cell: Any, hidden: set[Any], extra: set[Any]) ->
     return str(value)
 
 
+WITHHELD = "withheld"  # a breakdown cell that no rule could protect otherwise
+
+
+def _pinned(values: dict[Any, int], relations: list[tuple[Any, list[Any]]],
+            hidden: set[Any]) -> list[Any]:
+    """Hidden cells whose value follows from what is shown: for each, the least and greatest
+    value the shown totals allow (a linear programme over the hidden cells, ``"<5"`` in 1-4,
+    ``"≥5"`` at least 5); a cell is pinned when only one whole number fits."""
+    import numpy as np
+    from scipy.optimize import linprog
+
+    cells = sorted(hidden, key=repr)
+    if not cells:
+        return []
+    col = {c: i for i, c in enumerate(cells)}
+    rows, rhs = [], []
+    for total, parts in relations:
+        members = [(total, -1.0), *((p, 1.0) for p in parts)]
+        if not any(m in hidden for m, _ in members):
+            continue
+        row = np.zeros(len(cells))
+        constant = 0.0
+        for m, sign in members:
+            if m in hidden:
+                row[col[m]] += sign
+            else:
+                constant += sign * values[m]
+        rows.append(row)
+        rhs.append(-constant)
+    bounds = [(1, _SMALL_MAX) if 1 <= values[c] <= _SMALL_MAX else (_SMALL_MAX + 1, None)
+              for c in cells]
+    a_eq = np.array(rows) if rows else None
+    b_eq = np.array(rhs) if rows else None
+    pinned = []
+    for c in cells:
+        objective = np.zeros(len(cells))
+        objective[col[c]] = 1.0
+        low = linprog(objective, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+        high = linprog(-objective, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+        if low.status != 0 or high.status == 0 and np.ceil(low.fun - 1e-6) >= np.floor(
+                -high.fun + 1e-6):
+            pinned.append(c)
+    return pinned
+
+
 def suppress_table(df: pd.DataFrame, count_columns: Iterable[str], total_column: str | None = None,
-                   row_total: bool = True, total_label: str = "Total") -> pd.DataFrame:
+                   row_total: bool = True, total_label: str = "Total",
+                   own_totals: bool = True) -> pd.DataFrame:
     """Display strings for a table of counts, with primary and secondary suppression.
 
     ``count_columns`` are the cells. ``total_column`` names each row's total: taken from ``df``
     when it has that column, else computed as the row sum (and shown under that name). With
     ``row_total`` a row of column totals (labelled ``total_label``) is appended. Missing counts
     are shown as ``""`` and count as 0. Other columns are kept as they are.
+
+    Disclosure by risk: the row of column totals is a total over everyone (the adviser's own)
+    and with ``own_totals`` is shown in full; the cells and each row's total (a breakdown by a
+    person's attribute) follow the rules. After primary and secondary suppression every
+    hidden cell is checked against all the row and column totals shown (:func:`_pinned`);
+    while one could be worked out, the smallest shown cell beside it is hidden too, and a
+    breakdown that cannot be protected so is withheld as a whole.
     """
     cols = list(count_columns)
     rows = list(range(len(df)))
@@ -172,11 +225,37 @@ def suppress_table(df: pd.DataFrame, count_columns: Iterable[str], total_column:
             present[grand] = True
             relations.append((grand, [(r, "__total__") for r in rows]))
             relations.append((grand, [("__total__", c) for c in cols]))
-    hidden = {cell for cell, v in values.items() if 1 <= v <= _SMALL_MAX}
-    extra = _secondary(values, relations, hidden)
+    fixed = {cell for cell in values if cell[0] == "__total__"} if own_totals and row_total \
+        else set()
+    hideable = [cell for cell in values if cell not in fixed]
+    hidden = {cell for cell in hideable if 1 <= values[cell] <= _SMALL_MAX}
+    extra = _secondary_keeping(values, relations, hidden, fixed) if fixed \
+        else _secondary(values, relations, hidden)
     hidden |= extra
+    withheld = False
+    for _ in range(len(values) + 1):
+        pinned = _pinned(values, relations, hidden)
+        if not pinned:
+            break
+        neighbours = []
+        for cell in pinned:  # the smallest shown cell sharing a row or column with one
+            neighbours = [p for t, parts in relations if cell in parts or cell == t
+                          for p in [t, *parts]
+                          if p not in hidden and p not in fixed and values[p] > 0]
+            if neighbours:
+                break
+        if not neighbours:
+            withheld = True
+            break
+        pick = min(neighbours, key=lambda p: (values[p], repr(p)))
+        hidden.add(pick)
+        extra.add(pick)
+    else:
+        withheld = True
 
     def shown(cell: Any) -> str:
+        if withheld and cell not in fixed and present[cell]:
+            return WITHHELD
         return _display(values[cell] if present[cell] else None, cell, hidden, extra)
 
     out = df.copy()
@@ -200,6 +279,30 @@ def suppress_table(df: pd.DataFrame, count_columns: Iterable[str], total_column:
     return out
 
 
+def _secondary_keeping(values: dict[Any, int], relations: list[tuple[Any, list[Any]]],
+                       hidden: set[Any], fixed: set[Any]) -> set[Any]:
+    """:func:`_secondary` when the cells of ``fixed`` (totals over everyone) are always shown:
+    the second cell hidden is the smallest shown non-zero member of the relation that is not
+    one of them."""
+    hidden = set(hidden)
+    extra: set[Any] = set()
+    changed = True
+    while changed:
+        changed = False
+        for total, parts in relations:
+            members = [total, *parts]
+            if sum(1 for m in members if m in hidden) != 1:
+                continue
+            candidates = [m for m in members
+                          if m not in hidden and m not in fixed and values[m] > 0]
+            if not candidates:
+                continue  # left to the check of pinned cells
+            pick = min(candidates, key=lambda p: (values[p], repr(p)))
+            hidden.add(pick)
+            extra.add(pick)
+            changed = True
+    return extra
+
 
 def supervision_percent(numerator: object, base: object) -> str | None:
     """:func:`safe_percent`, also withheld when the rest of the base is 1-4 (a percentage of a
@@ -218,6 +321,23 @@ def suppress_part(part: object, total: object) -> str | int | None:
     if p is not None and t is not None and 1 <= t - p <= _SMALL_MAX and p > _SMALL_MAX:
         return SECONDARY
     return suppress_count(part)
+
+
+#: the bands a person's waiting time (days) is shown in for supervision
+WAITING_BANDS = ((7, "up to a week"), (14, "1-2 weeks"), (28, "2-4 weeks"),
+                 (91, "1-3 months"), (None, "over 3 months"))
+
+
+def waiting_band(days: object) -> str:
+    """A person's exact waiting time as a band ("1-2 weeks"): exact ages of one person's
+    conversation could be matched with what the supervisor knows of them."""
+    if days is None or (isinstance(days, float) and days != days):
+        return "–"
+    value = float(days)  # type: ignore[arg-type]
+    for upper, label in WAITING_BANDS:
+        if upper is None or value <= upper:
+            return label
+    return WAITING_BANDS[-1][1]
 
 
 def statistic_shown(base: object) -> bool:
@@ -366,6 +486,10 @@ def _shown_value(entry: Metric | None, key: str, data: dict[str, Any]) -> Any:
         return None
     if entry.kind == "label" or entry.kind == "time":
         return value
+    if entry.scope == OWN_TOTAL and entry.kind in ("count", "rate", "interval", "statistic"):
+        # the adviser's own total over everyone: about the adviser, shown (domain.md)
+        return value if value is None or _as_count(value) is not None \
+            or isinstance(value, float | list | tuple) else None
     if entry.kind == "count":
         if isinstance(value, bool) or not isinstance(value, int):
             return None if _as_count(value) is None else suppress_count(value)
@@ -402,11 +526,18 @@ def _secondary_outcomes(section: str, data: dict[str, Any], shown_section: dict[
             parts = next((c for c in candidates if sum(counts[k] for k in c) == total),
                          candidates[0])
             relations.append(("__total__", parts))
-        hidden = {k for k, v in values.items() if 1 <= v <= _SMALL_MAX}
-        extra = _secondary(values, relations, hidden)
+        base_entry = registry.get(f"{section}.{entry.base}") if entry.base else None
+        fixed = {"__total__"} if total is not None and base_entry is not None \
+            and base_entry.scope == OWN_TOTAL else set()
+        hidden = {k for k, v in values.items() if 1 <= v <= _SMALL_MAX and k not in fixed}
+        extra = _secondary_keeping(values, relations, hidden, fixed)
+        hidden |= extra
         shown = shown_section[key]
         for k in value:
             if k in extra:
                 shown[k] = SECONDARY
+        if _pinned(values, relations, hidden):
+            for k in value:  # the total gives the one hidden outcome back: withhold them all
+                shown[k] = WITHHELD if counts.get(k) else shown[k]
         if "__total__" in extra and entry.base in shown_section:
             shown_section[entry.base] = SECONDARY

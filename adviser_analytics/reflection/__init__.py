@@ -59,9 +59,6 @@ def headline(metrics: dict, supervision: bool, policy=None) -> dict:
     view = view_for("supervision" if supervision else "self")
     load, pol = metrics["load"], metrics["policy"]
 
-    def pct(num, base):
-        return view.pct(num, base) or view.no_percent
-
     cover = metrics.get("coverage") or {}
     if cover.get("data_to") is not None and cover.get("as_of") is None:
         waiting = "no data yet"
@@ -75,8 +72,8 @@ def headline(metrics: dict, supervision: bool, policy=None) -> dict:
         waiting = waiting_text(load, target, view).rstrip(".")
         if cover.get("as_of") is not None and not cover.get("complete"):
             waiting += f" (so far, to {cover['as_of']})"
-    return {"requests": view.n(load["requests"]),
-            "reply_rate": pct(load["answered_requests"], load["requests"]),
+    return {"requests": view.total(load["requests"]),
+            "reply_rate": view.total_pct(load["answered_requests"], load["requests"]),
             "waiting": waiting,
-            "conformance": pct(pol["conforming"], pol["decisions"]),
-            "decisions": view.n(pol["decisions"])}
+            "conformance": view.total_pct(pol["conforming"], pol["decisions"]),
+            "decisions": view.total(pol["decisions"])}

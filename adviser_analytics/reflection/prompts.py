@@ -122,11 +122,11 @@ def prompt_for(result, *, quote_counts: bool = True) -> str:
 
 
 def waiting_text(load: Mapping, target_days: float | None = None, view=None) -> str:
-    """"7 waiting, 2 past your 5-day aim; 135 older threads lapsed." (counts as ``view``
-    shows them; the aim only when a reply target is known; lapsed threads as a count, never
-    a list)."""
+    """"7 waiting, 2 past your 5-day aim; 135 older threads lapsed." (the adviser's own totals
+    over everyone, shown to both audiences; the aim only when a reply target is known; lapsed
+    threads as a count, never a list)."""
     def n(value) -> str:
-        return view.n(value) if view is not None else str(int(value or 0))
+        return view.total(value) if view is not None else str(int(value or 0))
 
     text = f"{n(load.get('waiting'))} waiting"
     if load.get("overdue") is not None and target_days:

@@ -23,7 +23,7 @@ from markupsafe import Markup
 from ..textsafety import html_text
 
 __all__ = ["Block", "FigureBlock", "render", "table", "frame_table", "paragraph", "bullets",
-           "section", "cell_text", "missing", "plain"]
+           "section", "cell_text", "missing", "plain", "figure_texts"]
 
 
 def missing(value: object) -> bool:
@@ -94,8 +94,24 @@ class FigureBlock(Block):
         data = base64.b64encode(buffer.getvalue()).decode("ascii")
         alt = getattr(fig, "alt_text", "") or "Figure"
         self.alt_text = alt
-        super().__init__(render("figure.html", data=data, alt=alt, caption=caption),
+        self.texts = figure_texts(fig)
+        super().__init__(render("figure.html", data=data, alt=alt, caption=caption,
+                                texts=self.texts),
                          f"[figure] {alt}" + (f" {caption}" if caption else ""))
+
+
+def figure_texts(fig) -> list[str]:
+    """Every piece of text drawn in a figure (titles, axis and tick labels, legends,
+    annotations), in drawing order and once each. The figure template keeps them, hidden, in
+    an element marked as data, so that the leak check reads the text of the picture."""
+    from matplotlib.text import Text
+
+    out: list[str] = []
+    for artist in fig.findobj(Text):
+        text = artist.get_text().strip() if artist.get_visible() else ""
+        if text and text not in out:
+            out.append(text)
+    return out
 
 
 def table(headers: Sequence[object], rows: Iterable[Sequence[object]],

@@ -110,28 +110,28 @@ def key_numbers(r) -> Block:
         return Block(render("key_numbers.html", note=note), note)
     target = r.model.version_value("reply_within_days")
     rows = [
-        ("Requests for help that started", v.n(load["requests"])),
-        ("in conversations they opened", v.n(load["requests_opened_by_them"])),
-        ("in conversations you opened", v.n(load["requests_in_your_threads"])),
-        ("Answered (at any time since)", v.part(load["answered_requests"], load["requests"])),
-        ("Reply rate", v.pct_text(load["answered_requests"], load["requests"])),
+        ("Requests for help that started", v.total(load["requests"])),
+        ("in conversations they opened", v.total(load["requests_opened_by_them"])),
+        ("in conversations you opened", v.total(load["requests_in_your_threads"])),
+        ("Answered (at any time since)", v.total(load["answered_requests"])),
+        ("Reply rate", v.total_pct(load["answered_requests"], load["requests"])),
         ("Median time to first reply",
-         v.hours(load["first_reply_hours_median"], load["answered_requests"])),
+         v.total_hours(load["first_reply_hours_median"])),
     ]
     if target is not None and load.get("due_requests") is not None:
-        rows += [(f"Due for a reply by your {target:g}-day aim", v.n(load["due_requests"])),
+        rows += [(f"Due for a reply by your {target:g}-day aim", v.total(load["due_requests"])),
                  ("Answered within your aim",
-                  v.pct_text(load.get("within_target"), load["due_requests"]))]
-    rows.append(("Conversations waiting at the end", v.n(load["waiting"])))
+                  v.total_pct(load.get("within_target"), load["due_requests"]))]
+    rows.append(("Conversations waiting at the end", v.total(load["waiting"])))
     if target is not None and load.get("overdue") is not None:
-        rows.append(("of them past your aim", v.n(load["overdue"])))
+        rows.append(("of them past your aim", v.total(load["overdue"])))
     rows += [
-        ("Older threads lapsed (not counted as waiting)", v.n(load["lapsed"])),
-        ("Messages in group conversations (context)", v.n(load["group_messages"])),
+        ("Older threads lapsed (not counted as waiting)", v.total(load["lapsed"])),
+        ("Messages in group conversations (context)", v.total(load["group_messages"])),
         # (as shown: in supervision a secondary suppression may hide it)
-        ("Introduction requests", v.n(s["introductions"]["requests"])),
-        ("Decisions the policy speaks to", v.n(pol["decisions"])),
-        ("Following the policy in force", v.pct_text(pol["conforming"], pol["decisions"])),
+        ("Introduction requests", v.total(s["introductions"]["requests"])),
+        ("Decisions the policy speaks to", v.total(pol["decisions"])),
+        ("Following the policy in force", v.total_pct(pol["conforming"], pol["decisions"])),
     ]
     heading = "In this period" + (f" (so far, to {r.model.coverage['as_of']})"
                                   if r.model.cut_short else "")
@@ -155,29 +155,30 @@ def load_summary(r) -> Block:
         title += f" (so far, to {model.coverage['as_of']})"
     req, ans = load["requests"], load["answered_requests"]
     group = load.get("group_messages") or 0
-    items = [f"{v.counted(load['inbound_messages'], 'inbound message')} from people"
-             + (f", {v.n(group)} of them in group conversations (context: they are not "
+    items = [f"{v.total_counted(load['inbound_messages'], 'inbound message')} from people"
+             + (f", {v.total(group)} of them in group conversations (context: they are not "
                 "counted as requests unless you label them)" if group else "") + ";",
-             f"{v.counted(req, 'request')} for help started in one-to-one conversations "
+             f"{v.total_counted(req, 'request')} for help started in one-to-one conversations "
              "(a request is a run of messages from one person before you reply): "
-             f"{v.n(load['requests_opened_by_them'])} in conversations they opened, "
-             f"{v.n(load['requests_in_your_threads'])} in conversations you opened;",
+             f"{v.total(load['requests_opened_by_them'])} in conversations they opened, "
+             f"{v.total(load['requests_in_your_threads'])} in conversations you opened;",
              f"{v.part(ans, req)} of them answered so far (reply rate "
-             f"{v.pct_text(ans, req)});"]
+             f"{v.total_pct(ans, req)});"]
     if ans:
-        items.append(f"time to first reply: median {v.hours(load['first_reply_hours_median'], ans)}, "
-                     f"90th percentile {v.hours(load['first_reply_hours_p90'], ans)} "
+        items.append(f"time to first reply: median "
+                     f"{v.total_hours(load['first_reply_hours_median'])}, "
+                     f"90th percentile {v.total_hours(load['first_reply_hours_p90'])} "
                      "(calendar clock)"
                      + (f"; counting only your working hours: median "
-                        f"{v.hours(load.get('first_reply_working_hours_median'), ans)}"
+                        f"{v.total_hours(load.get('first_reply_working_hours_median'))}"
                         if load.get("first_reply_working_hours_median") is not None else "")
                      + ";")
     target = model.version_value("reply_within_days")
     due = load.get("due_requests")
     if target is not None and due:
-        items.append(f"{v.counted(due, 'request')} due for a reply by your {target:g}-day aim "
+        items.append(f"{v.total_counted(due, 'request')} due for a reply by your {target:g}-day aim "
                      f"(those whose {target:g} days had passed by the end of the data), "
-                     f"{v.pct_text(load.get('within_target'), due)} of them answered "
+                     f"{v.total_pct(load.get('within_target'), due)} of them answered "
                      "within it;")
     items.append("waiting for you at the end: " + prompts.waiting_text(load, target, v)[:-1]
                  + (f", the oldest waiting {load['waiting_oldest_days']:.0f} days"
@@ -346,11 +347,11 @@ def waiting(r) -> Block:
     if v.n(len(waiting)) != str(len(waiting)):  # a list would give the hidden count away
         return section(title, paragraph(summary[0].upper() + summary[1:]))
     rows = [(v.person(x.counterpart_key), v.relationship_of(x.counterpart_key),
-             f"{x.days:.0f}") for x in waiting.head(10).itertuples()]
+             v.waiting_days(x.days)) for x in waiting.head(10).itertuples()]
     caption = ("The longest-waiting requests" + (" (the first 10)" if len(waiting) > 10 else "")
                + f", all within your {model.waiting_window()}-day waiting window.")
     return section(title, paragraph(summary[0].upper() + summary[1:]),
-                   table(["person", "relationship", "waiting (days)"], rows, caption,
+                   table(["person", "relationship", "waiting (days)" if v.detail else "waiting"], rows, caption,
                          numeric_from=2))
 
 
@@ -532,11 +533,11 @@ def compare_earlier(r) -> Block:
             label += " (so far)"
         if p == r.period:
             label += " (this period)" if "this period" not in label else ""
-        rows.append((label, v.n(lm["requests"]),
-                     v.pct_text(lm["answered_requests"], lm["requests"]),
-                     v.hours(lm["first_reply_hours_median"], lm["answered_requests"]),
-                     v.n(lm["waiting"]), v.n(c["decisions"]),
-                     v.pct_text(c["conforming"], c["decisions"])))
+        rows.append((label, v.total(lm["requests"]),
+                     v.total_pct(lm["answered_requests"], lm["requests"]),
+                     v.total_hours(lm["first_reply_hours_median"]),
+                     v.total(lm["waiting"]), v.total(c["decisions"]),
+                     v.total_pct(c["conforming"], c["decisions"])))
     headers = ["period", "requests", "reply rate", "median first reply", "waiting at end",
                "decisions", "following policy"]
     note = paragraph("Small numbers move a lot from one period to the next by chance alone; "

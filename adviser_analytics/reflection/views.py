@@ -66,6 +66,37 @@ class View:
             return f"{value:.1f} hours"
         return f"{value / 24:.1f} days"
 
+    # ---------------------------------------------------------------- the adviser's own totals
+    # Totals over everyone (requests, answered, reply rate and times, waiting, conformance)
+    # describe the adviser, not a person: both audiences see them as they are (domain.md,
+    # "suppresses by disclosure risk"). Breakdowns and per-person rows use n/part/pct.
+    def total(self, value: object) -> str:
+        """One of the adviser's own totals over everyone."""
+        if missing(value):
+            return "–"
+        return str(int(value)) if not isinstance(value, str) else value  # type: ignore[call-overload]
+
+    def total_counted(self, value: object, one: str, many: str | None = None) -> str:
+        shown = self.total(value)
+        return f"{shown} {one if shown == '1' else (many or one + 's')}"
+
+    def total_pct(self, numerator: object, base: object) -> str:
+        """A share of the adviser's own totals (reply rate, conformance)."""
+        if missing(numerator) or missing(base) or _is_text(numerator, base) or not base:
+            return "–"
+        return f"{100.0 * float(numerator) / float(base):.0f}%"  # type: ignore[arg-type]
+
+    def total_hours(self, value: object) -> str:
+        """The adviser's own reply time (hours, or days from 48 hours)."""
+        if missing(value):
+            return "–"
+        value = float(value)  # type: ignore[arg-type]
+        return f"{value:.1f} hours" if value < 48 else f"{value / 24:.1f} days"
+
+    def waiting_days(self, days: object) -> str:
+        """How long one person's conversation has waited (a per-person age)."""
+        raise NotImplementedError
+
     def relationship_of(self, key: object) -> str:
         return self.relationship.get(str(key), "unknown")
 
@@ -158,6 +189,9 @@ class SelfView(View):
     def metrics(self, metrics: Mapping[str, Any]) -> dict:
         return dict(metrics)
 
+    def waiting_days(self, days: object) -> str:
+        return "–" if missing(days) else f"{float(days):.0f}"  # type: ignore[arg-type]
+
     def count_table(self, frame: pd.DataFrame, counts: list[str],
                     total_column: str | None = None, row_total: bool = True,
                     total_label: str = "Total") -> pd.DataFrame:
@@ -229,6 +263,10 @@ class SupervisionView(View):
 
     def metrics(self, metrics: Mapping[str, Any]) -> dict:
         return privacy.suppress_metrics(metrics)
+
+    def waiting_days(self, days: object) -> str:
+        """A band ("1-2 weeks"): an exact age could be matched with what the reader knows."""
+        return privacy.waiting_band(None if missing(days) else days)
 
     def count_table(self, frame: pd.DataFrame, counts: list[str],
                     total_column: str | None = None, row_total: bool = True) -> pd.DataFrame:
