@@ -1,7 +1,7 @@
 """The command line of ``docs/contract.md``: ``adviser-analytics COMMAND ...``.
 
 One module per command (``ingest``, ``status``, ``labels``, ``policy``, ``metrics``,
-``report``, ``forget``, ``demo``); each registers its subparser with ``add_parser`` and
+``report``, ``journal``, ``forget``, ``demo``); each registers its subparser with ``add_parser`` and
 handles it with ``run``. This module assembles the parser and turns errors into exit codes:
 
 - 0 success;
@@ -22,12 +22,22 @@ import sys
 import traceback
 
 from adviser_analytics import __version__
-from adviser_analytics.cli import demo, forget, ingest, labels, metrics, policy, report, status
+from adviser_analytics.cli import (
+    demo,
+    forget,
+    ingest,
+    journal,
+    labels,
+    metrics,
+    policy,
+    report,
+    status,
+)
 from adviser_analytics.errors import AdviserAnalyticsError, UsageError
 from adviser_analytics.workspace import ENV_VAR
 
 #: The command modules, in the order ``--help`` lists them.
-COMMANDS = (ingest, status, labels, policy, metrics, report, forget, demo)
+COMMANDS = (ingest, status, labels, policy, metrics, report, journal, forget, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:
