@@ -1,9 +1,10 @@
-"""Headless Chromium for the reports' browser tests (``tests/test_reports.py``).
+"""Headless Chromium for the browser tests (``tests/test_reports.py``, ``test_lab_browser.py``).
 
 ``chromium()`` finds the browser (``/usr/bin/chromium``, else on PATH) or returns None;
 ``dump_dom`` and ``screenshot`` run it on a local file with a private profile, no network
-services, no GPU. In CI (``$CI`` set) a missing browser is a failure, not a skip:
-``.ci/run`` installs Debian's ``chromium``.
+services, no GPU; ``require_playwright`` gives Playwright for driving JupyterLab. In CI
+(``$CI`` set) a missing browser is a failure, not a skip: ``.ci/run`` installs Debian's
+``chromium``.
 """
 
 from __future__ import annotations
@@ -61,3 +62,17 @@ def screenshot(page: Path, out: Path, size: tuple[int, int] = (1000, 2400)) -> P
                  Path(page).resolve().as_uri()])
     assert done.returncode == 0, done.stderr[-2000:]
     return Path(out)
+
+
+def require_playwright():
+    """Playwright's ``sync_playwright`` with Chromium present, or skip (outside CI) with the
+    reason; in CI a missing piece fails."""
+    require_chromium()
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        if os.environ.get("CI"):
+            pytest.fail("the playwright package is missing in CI: pip install -e '.[dev]'")
+        pytest.skip("the playwright Python package is not installed (pip install playwright; "
+                    "the browser itself is Debian's chromium, never downloaded)")
+    return sync_playwright
