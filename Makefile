@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 WORKSPACE ?= workspace/demo
 
-.PHONY: demo test test-quick lab bench bench-reports lint samples clean install
+.PHONY: demo test test-quick lab bench bench-reports bench-memory lint samples clean install
 
 install: $(STAMP)
 
@@ -27,13 +27,17 @@ test-quick: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow"
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/adviser-analytics lab --workspace $(WORKSPACE)
 
 bench: $(STAMP)
 	$(BIN)/python -m adviser_analytics.devtools.bench
+	$(BIN)/python -m adviser_analytics.devtools.bench_lab
 
 bench-reports: $(STAMP)
 	$(BIN)/python -m adviser_analytics.devtools.bench_reports
+
+bench-memory: $(STAMP)
+	$(BIN)/python -m adviser_analytics.devtools.bench_memory
 
 lint: $(STAMP)
 	$(BIN)/ruff check adviser_analytics tests

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from adviser_analytics.ingest import ingest
 from adviser_analytics.labels import suggest
-from adviser_analytics.workspace import Workspace
+from adviser_analytics.store import Workspace
 
 #: The synthetic sample exports beside the package in a source checkout (an installed
 #: package has none there: ``run_demo`` then generates them).

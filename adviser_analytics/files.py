@@ -11,14 +11,34 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["write_atomic", "append_line"]
+__all__ = ["write_atomic", "append_line", "private_folder"]
+
+
+def private_folder(path: Path) -> Path:
+    """Make ``path`` and every missing folder above it owner-only (0700); folders that already
+    exist are left as they are (they are the adviser's)."""
+    path = Path(path)
+    missing = []
+    for folder in (path, *path.parents):
+        if folder.exists():
+            break
+        missing.append(folder)
+    for folder in reversed(missing):
+        try:
+            os.mkdir(folder, 0o700)
+        except FileExistsError:
+            continue  # made at the same moment by another process
+        os.chmod(folder, 0o700)  # whatever the umask
+    if not path.is_dir():
+        path.mkdir()  # raises the usual error: a file is in the way
+    return path
 
 
 def write_atomic(path: Path, data: str | bytes, mode: int = 0o600) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder and
     ``os.replace``: readers see the old file or the new one, never a part."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -37,7 +57,7 @@ def write_atomic(path: Path, data: str | bytes, mode: int = 0o600) -> None:
 def append_line(path: Path, line: str) -> None:
     """Append one line to an owner-only log file (created if missing)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     try:
         os.write(fd, (line.rstrip("\n") + "\n").encode("utf-8"))

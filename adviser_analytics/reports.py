@@ -45,11 +45,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__, privacy
-from . import writing
+from . import __version__, privacy, writing
 from .errors import AdviserAnalyticsError, PrivacyError, ReportError
 from .files import append_line as _append_line
-from .files import write_atomic
+from .files import private_folder, write_atomic
 from .periods import Period, split
 
 __all__ = [
@@ -758,7 +757,7 @@ def run_reports(workspace: str | os.PathLike, start: object, end: object,
 
     from .metrics import compute_metrics
     from .reflection import all_person_keys, ensure_pseudonyms, headline, period_title
-    from .workspace import Workspace
+    from .store import Workspace
 
     if audience not in AUDIENCES:
         raise ValueError(f"audience must be one of {AUDIENCES}")
@@ -787,7 +786,7 @@ def run_reports(workspace: str | os.PathLike, start: object, end: object,
         else:
             index = None
     folder = out / audience  # (made once the workspace has opened: a mistyped one leaves nothing)
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_folder(folder)  # reports/ and reports/<audience>/ owner-only (0700)
     run = ReportRun(audience=audience, out=out, folder=folder, notices=notices,
                     writing=harvested)
 

@@ -5,7 +5,8 @@ reports. Nothing here knows about people, the workspace or privacy rules.
 
 ``html_text`` for any export text that reaches HTML, ``spreadsheet_safe`` /
 ``spreadsheet_safe_frame`` for any text written to a CSV meant for a spreadsheet,
-``strip_html`` to turn LinkedIn's HTML message bodies into plain text.
+``strip_html`` to turn LinkedIn's HTML message bodies into plain text, ``terminal_text`` for
+anything printed for people on a terminal, ``without_nul`` for text as it is read.
 """
 
 from __future__ import annotations
@@ -18,9 +19,24 @@ from typing import Any
 import pandas as pd
 
 __all__ = ["DANGEROUS_PREFIXES", "html_text", "spreadsheet_safe", "spreadsheet_unprotect",
-           "spreadsheet_safe_frame", "strip_html"]
+           "spreadsheet_safe_frame", "strip_html", "terminal_text", "without_nul"]
 
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+# Control characters no spreadsheet cell needs (C0 but tab, newline and CR; DEL; C1). They are
+# removed: a NUL or an escape before "=" would otherwise hide the formula from the check below.
+_CELL_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# A cell a spreadsheet may run: "=", "+", "-" or "@" after any leading spaces or invisible
+# characters (a spreadsheet may trim them), or a cell starting with a tab or CR.
+_RUNNABLE = re.compile(r"^(?:[\s\u200b-\u200f\u2060\ufeff]*[=+\-@]|[\t\r])")
+
+# What a terminal could obey instead of showing: C0 controls but newline and tab (ESC starts
+# colour codes, window titles (OSC), cursor moves; BEL, backspace, CR rewrite the line), DEL,
+# C1 controls (U+009B is a one-character ESC [), and the bidirectional overrides that reorder
+# what is shown.
+_TERMINAL_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e"
+                              "\u2066-\u2069]")
+_NUL = "\x00"
 
 
 def html_text(value: object) -> str:
@@ -33,20 +49,50 @@ def html_text(value: object) -> str:
     return html.escape(html.unescape(str(value)), quote=True)
 
 
-def spreadsheet_safe(value: Any) -> Any:
-    """A text cell a spreadsheet will not run: one ``'`` before ``= + - @``, tab or CR.
+def terminal_text(value: object) -> str:
+    """Text safe to print on a terminal: every control character a terminal would obey
+    (escape codes, BEL, backspace, CR, C1 controls, bidirectional overrides) is shown as a
+    visible escape such as ``\\x1b`` instead. Newlines and tabs are kept."""
+    text = "" if value is None else str(value)
+    if not _TERMINAL_UNSAFE.search(text):
+        return text
+    return _TERMINAL_UNSAFE.sub(_visible_escape, text)
 
-    Non-text values (numbers, None, NA) are returned unchanged.
+
+def _visible_escape(match: re.Match) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def without_nul(value: Any) -> Any:
+    """Text with its NUL characters removed (nothing the adviser reads holds one); other values
+    unchanged."""
+    if isinstance(value, str) and _NUL in value:
+        return value.replace(_NUL, "")
+    return value
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A text cell a spreadsheet will not run.
+
+    Control characters other than tab, newline and CR are removed; then a cell that starts
+    with ``= + - @`` (also after leading spaces or invisible characters, e.g.
+    ``"\\x00=HYPERLINK(...)"``), a tab or a CR gets one ``'`` in front. Non-text values
+    (numbers, None, NA) are returned unchanged.
     """
-    if isinstance(value, str) and value.startswith(DANGEROUS_PREFIXES):
+    if not isinstance(value, str):
+        return value
+    if _CELL_CONTROLS.search(value):
+        value = _CELL_CONTROLS.sub("", value)
+    if _RUNNABLE.match(value):
         return "'" + value
     return value
 
 
 def spreadsheet_unprotect(value: Any) -> Any:
-    """Undo :func:`spreadsheet_safe` (for reading back exported CSVs)."""
-    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(
-            DANGEROUS_PREFIXES):
+    """Undo :func:`spreadsheet_safe` (for reading back exported CSVs; removed control
+    characters stay removed)."""
+    if isinstance(value, str) and value.startswith("'") and _RUNNABLE.match(value[1:]):
         return value[1:]
     return value
 
@@ -62,15 +108,25 @@ def spreadsheet_safe_frame(df: pd.DataFrame) -> pd.DataFrame:
                 out[col] = series.cat.rename_categories([spreadsheet_safe(c) for c in cats])
             continue
         if pd.api.types.is_object_dtype(series):
-            flags = series.map(lambda v: isinstance(v, str) and v.startswith(DANGEROUS_PREFIXES))
+            text = series.map(lambda v: isinstance(v, str))
+            if not text.any():
+                continue
+            strings = series[text].astype("string")
         elif pd.api.types.is_string_dtype(series):
-            flags = series.str.startswith(DANGEROUS_PREFIXES)
+            strings = series
         else:
             continue
-        flags = flags.fillna(False).astype(bool)
-        if flags.any():
+        controls = strings.str.contains(_CELL_CONTROLS.pattern, regex=True).fillna(False)
+        if controls.any():
+            strings = strings.str.replace(_CELL_CONTROLS.pattern, "", regex=True)
+        flags = strings.str.match(_RUNNABLE.pattern).fillna(False).astype(bool)
+        if controls.any() or flags.any():
+            strings = strings.where(~flags, "'" + strings)
             fixed = series.copy()
-            fixed[flags] = "'" + series[flags]
+            if pd.api.types.is_object_dtype(series):
+                fixed[strings.index] = strings.astype(object)
+            else:
+                fixed = strings
             out[col] = fixed
     return out
 

@@ -11,7 +11,7 @@ import pytest
 
 from adviser_analytics import samples
 from adviser_analytics.ingest import ingest
-from adviser_analytics.workspace import Workspace
+from adviser_analytics.store import Workspace
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_SAMPLES = ROOT / "data_samples"

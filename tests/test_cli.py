@@ -60,7 +60,9 @@ def test_every_command_module_registers_its_command_and_handler():
     names = {"ingest": ["x.zip"], "status": [], "labels": ["suggest"], "policy": ["show"],
              "metrics": ["--from", "2026-01-01", "--to", "2026-01-31"],
              "report": ["--from", "2026-01-01", "--to", "2026-01-31"], "journal": [],
-             "forget": ["--person", "https://www.linkedin.com/in/x"], "demo": []}
+             "forget": ["--person", "https://www.linkedin.com/in/x"], "demo": [],
+             "advice": [], "handover": [], "contacts": ["export", "x.vcf"], "browse": [],
+             "lab": []}
     assert [m.__name__.rsplit(".", 1)[-1] for m in cli.COMMANDS] == list(names)
     for module in cli.COMMANDS:
         name = module.__name__.rsplit(".", 1)[-1]

@@ -8,7 +8,7 @@ import csv
 import re
 
 from adviser_analytics.labels import export_labels, suggest
-from adviser_analytics.workspace import Workspace
+from adviser_analytics.store import Workspace
 
 
 def test_label_csvs_are_formula_safe_and_keep_accents(sample_workspace, tmp_path):

@@ -297,9 +297,11 @@ def test_a_changed_key_hash_is_detected_and_the_keys_recomputed(sample_workspace
     assert _stored_keys_are_current(sample_workspace)
 
 
+@pytest.mark.slow
 def test_a_version_2_workspace_migrates_keeping_its_messages(sample_workspace, sample_exports,
                                                               tmp_path):
-    from adviser_analytics.store.schema import MIGRATIONS, split_sql as _split_sql
+    from adviser_analytics.store.schema import MIGRATIONS
+    from adviser_analytics.store.schema import split_sql as _split_sql
 
     old = tmp_path / "v2"
     old.mkdir()

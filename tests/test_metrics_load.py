@@ -578,7 +578,7 @@ def test_compute_metrics_and_the_contract_json():
 
 
 def test_metrics_command_text_says_what_the_data_cover():
-    from adviser_analytics.cli import _metrics_text
+    from adviser_analytics.cli.metrics import metrics_text as _metrics_text
     from adviser_analytics.metrics import compute_metrics, to_contract
 
     def text(period):

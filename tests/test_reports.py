@@ -26,7 +26,7 @@ from adviser_analytics.cli import main
 from adviser_analytics.metrics import compute
 from adviser_analytics.periods import Period
 from adviser_analytics.reflection import headline, supervision_percent
-from adviser_analytics.workspace import Workspace
+from adviser_analytics.store import Workspace
 
 ROOT = Path(__file__).resolve().parent.parent
 MONTHS = ("2025-11-01", "2026-01-31")          # before and after a policy change

@@ -208,7 +208,7 @@ def test_bad_arguments(tmp_path):
 def test_three_thousand_contacts_in_seconds_and_through_ingest(tmp_path):
     from adviser_analytics.export import read_export
     from adviser_analytics.ingest import ingest
-    from adviser_analytics.workspace import Workspace
+    from adviser_analytics.store import Workspace
 
     began = time.perf_counter()
     truth = realistic_account(tmp_path / "exports", contacts=3000, seed=3, months=12, exports=2)

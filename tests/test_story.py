@@ -13,7 +13,7 @@ from adviser_analytics.labels import suggest
 from adviser_analytics.metrics import compute, drift
 from adviser_analytics.metrics.episodes import requests as episodes
 from adviser_analytics.periods import Period, split
-from adviser_analytics.workspace import Workspace
+from adviser_analytics.store import Workspace
 
 
 @pytest.fixture(scope="module")

@@ -2,8 +2,8 @@
 again: the writing is in the new notebook, its HTML and ``journal``; the next month's report
 opens its evaluation with "Last time you planned".
 
-JupyterLab is started on the reports folder in a private Jupyter configuration (nothing of
-the user's own JupyterLab state is read or changed), on a free port with a random token.
+JupyterLab is ``adviser-analytics lab`` (``devtools.bench_lab.LabServer``: a private Jupyter
+configuration, a free port, a random token), where the reports are reached as ``reports/``.
 Screenshots go to ``$AA_SCREENSHOTS`` when set (else the test's temporary folder).
 
 Outside CI the test skips, saying why, when Chromium or Playwright is missing.
@@ -13,20 +13,17 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from browser import require_chromium, require_playwright
 from helpers import build_reports_workspace
+
+from adviser_analytics.devtools.bench_lab import LabServer, launch_browser, open_notebook
 
 pytestmark = pytest.mark.slow
 
@@ -56,61 +53,6 @@ def _cli(*args: str, state: Path) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, env=_env(state), timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     return done
-
-
-class _Lab:
-    """``jupyter lab`` on ``root``, stopped with its kernels (its own process group)."""
-
-    def __init__(self, root: Path, state: Path):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.token = secrets.token_hex(16)
-        self.state = state
-        cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={self.port}",
-               "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={self.token}",
-               f"--ServerApp.root_dir={root}"]
-        if hasattr(os, "geteuid") and os.geteuid() == 0:
-            cmd.append("--allow-root")
-        self._log = open(state / "lab.log", "wb")  # noqa: SIM115 - closed in stop()
-        self.process = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT,
-                                        env=_env(state), cwd=state, start_new_session=True)
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}?token={self.token}"
-
-    def wait_ready(self, timeout: float = 120) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, (self.state / "lab.log").read_text()[-3000:]
-            try:
-                with urllib.request.urlopen(self.url("/api/status"), timeout=2) as answer:
-                    if answer.status == 200:
-                        return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise TimeoutError("JupyterLab did not answer")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGTERM)
-                self.process.wait(20)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                try:
-                    os.killpg(self.process.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                self.process.wait(10)
-        self._log.close()
-
-
-def _open(page, lab: _Lab, path: str) -> None:
-    page.goto(lab.url(f"/lab/tree/{path}"), timeout=90_000)
-    page.locator(".jp-Notebook:visible .jp-Cell").first.wait_for(timeout=90_000)
-    page.locator(".jp-StatusBar-Widget").get_by_text(re.compile(r"\| Idle")).first \
-        .wait_for(timeout=90_000)
 
 
 def _show(page, locator) -> None:
@@ -173,15 +115,13 @@ def test_writing_in_jupyterlab_survives_the_next_report(tmp_path_factory, reques
     november = reports / "self" / "2025-11.ipynb"
     assert "Last time you planned" not in november.read_text(encoding="utf-8")
 
-    lab = _Lab(reports, state)
-    try:
+    with LabServer(workspace, reports=reports, state=state / "lab") as lab:
         lab.wait_ready()
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
-                                        args=["--disable-gpu", "--disable-dev-shm-usage"])
+            browser = launch_browser(p)
             try:
                 page = browser.new_page(viewport={"width": 1280, "height": 1000})
-                _open(page, lab, "self/2025-11.ipynb")
+                open_notebook(page, lab, "reports/self/2025-11.ipynb")
                 _write_in(page, 0, FEELINGS)          # Feelings: the first writing cell
                 # Action plan: now the second cell still showing its instructions
                 _write_in(page, 1, PLAN)
@@ -191,8 +131,6 @@ def test_writing_in_jupyterlab_survives_the_next_report(tmp_path_factory, reques
                 _wait_file_has(november, FEELINGS)
             finally:
                 browser.close()
-    finally:
-        lab.stop()
 
     # the report made again, as a separate command: the writing is back
     _cli("report", *ws, "--from", "2025-11-01", "--to", "2025-11-30", "--every", "month", "--out", str(reports),
@@ -218,19 +156,17 @@ def test_writing_in_jupyterlab_survives_the_next_report(tmp_path_factory, reques
     assert "Last time you planned" in december and PLAN in december
     assert december.index("Evaluation") < december.index("Last time you planned")
 
-    lab = _Lab(reports, state)
-    try:
+    with LabServer(workspace, reports=reports, state=state / "lab") as lab:
         lab.wait_ready()
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
-                                        args=["--disable-gpu", "--disable-dev-shm-usage"])
+            browser = launch_browser(p)
             try:
                 page = browser.new_page(viewport={"width": 1280, "height": 1000})
-                _open(page, lab, "self/2025-11.ipynb")
+                open_notebook(page, lab, "reports/self/2025-11.ipynb")
                 kept = page.locator(".jp-Notebook:visible .jp-MarkdownCell", has_text=PLAN)
                 _show(page, kept)
                 page.screenshot(path=shots / "writing-2-kept.png")
-                _open(page, lab, "self/2025-12.ipynb")
+                open_notebook(page, lab, "reports/self/2025-12.ipynb")
                 last = page.locator(".jp-Notebook:visible .jp-MarkdownCell",
                                     has_text="Last time you planned")
                 _show(page, last)
@@ -238,5 +174,3 @@ def test_writing_in_jupyterlab_survives_the_next_report(tmp_path_factory, reques
                 page.screenshot(path=shots / "writing-3-last-time.png")
             finally:
                 browser.close()
-    finally:
-        lab.stop()

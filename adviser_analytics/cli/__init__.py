@@ -18,26 +18,33 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import traceback
 
 from adviser_analytics import __version__
 from adviser_analytics.cli import (
+    advice,
+    browse,
+    contacts,
     demo,
     forget,
+    handover,
     ingest,
     journal,
+    lab,
     labels,
     metrics,
     policy,
     report,
     status,
 )
+from adviser_analytics.cli.common import error as say_error
 from adviser_analytics.errors import AdviserAnalyticsError, UsageError
-from adviser_analytics.workspace import ENV_VAR
+from adviser_analytics.store import ENV_VAR
+from adviser_analytics.store.workspace import worded_error
 
 #: The command modules, in the order ``--help`` lists them.
-COMMANDS = (ingest, status, labels, policy, metrics, report, journal, forget, demo)
+COMMANDS = (ingest, status, labels, policy, metrics, report, journal, forget, demo, advice,
+            handover, contacts, browse, lab)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -69,25 +76,26 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args)
     except AdviserAnalyticsError as error:
-        print(f"adviser-analytics: {error}", file=sys.stderr)
+        say_error(str(error))
         return error.exit_code
     except UsageError as error:
-        print(f"adviser-analytics: {error}", file=sys.stderr)
+        say_error(str(error))
         return 2
     except KeyboardInterrupt:
-        print("adviser-analytics: interrupted; the workspace is as it was before this command.",
-              file=sys.stderr)
+        say_error("interrupted; the workspace is as it was before this command.")
         return 130
     except Exception as error:  # a bug: say so plainly, keep the details out of the way
+        worded = worded_error(error)  # a full disk or a read-only workspace is not a bug
+        if worded is not None:
+            say_error(str(worded))
+            return worded.exit_code
         if args.debug or os.environ.get("ADVISER_ANALYTICS_DEBUG"):
             traceback.print_exc()
-        print(
-            "adviser-analytics: something unexpected went wrong "
+        say_error(
+            "something unexpected went wrong "
             f"({type(error).__name__}: {error}). This is a fault in adviser-analytics, not in "
             "your data; the workspace is as it was before this command. Please report it with "
-            "the command you ran (run again with --debug for details).",
-            file=sys.stderr,
-        )
+            "the command you ran (run again with --debug for details).")
         return 3
 
 

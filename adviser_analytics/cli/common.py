@@ -8,25 +8,36 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
 from adviser_analytics.errors import UsageError
-from adviser_analytics.workspace import default_path
+from adviser_analytics.store import default_path
+from adviser_analytics.textsafety import terminal_text
+
+#: JSON escapes C0 controls itself; DEL, C1 and the text-direction overrides are escaped too.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def emit(args: argparse.Namespace, payload: dict, human: str) -> None:
-    """The result of a command: one JSON object with ``--json``, else the text for people."""
+    """The one place results reach stdout: one JSON object with ``--json`` (every control
+    character escaped), else the text for people with escape codes shown, never obeyed."""
     if args.json:
-        json.dump(payload, sys.stdout, ensure_ascii=False, default=str)
-        sys.stdout.write("\n")
+        text = json.dumps(payload, ensure_ascii=False, default=str)
+        sys.stdout.write(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
     else:
-        print(human)
+        print(terminal_text(human))
 
 
 def say(args: argparse.Namespace, text: str) -> None:
     """Progress for people: on stderr when --json keeps stdout for the JSON object."""
-    print(text, file=sys.stderr if args.json else sys.stdout)
+    print(terminal_text(text), file=sys.stderr if args.json else sys.stdout)
+
+
+def error(text: str) -> None:
+    """An error for people, on stderr, escape codes shown, never obeyed."""
+    print(terminal_text(f"adviser-analytics: {text}"), file=sys.stderr)
 
 
 def workspace_path(args: argparse.Namespace) -> Path:

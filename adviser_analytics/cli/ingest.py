@@ -5,9 +5,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from adviser_analytics.cli.common import emit, workspace_path
+from adviser_analytics.cli.common import emit, say, workspace_path
 from adviser_analytics.errors import AdviserAnalyticsError
-from adviser_analytics.workspace import DB_NAME, Workspace
+from adviser_analytics.store import DB_NAME, Workspace
+from adviser_analytics.store.workspace import workspace_lock
 
 SKIP_WORDS = {
     "blank_person": "connection or invitation rows with no person (deleted or hidden members)",
@@ -38,17 +39,23 @@ def run(args) -> int:
                 what_to_do="Give the path of the LinkedIn export .zip you downloaded, or of the folder you unzipped it into",
             )
     path = workspace_path(args)
-    folder_existed, db_existed = path.exists(), (path / DB_NAME).exists()
-    try:
-        with Workspace.create(path) as ws:
-            result = ingest(ws, args.exports)
-    except BaseException:
-        if not db_existed:  # leave no empty workspace behind a failed first ingest
-            for leftover in path.glob(DB_NAME + "*"):
-                leftover.unlink()
-            if not folder_existed:
-                shutil.rmtree(path, ignore_errors=True)
-        raise
+    folder_existed = path.exists()
+    # The lock is held for the whole ingest: a second ingest waits, so a failed first ingest
+    # cannot clean up another's data.
+    with workspace_lock(path, on_wait=lambda: say(
+            args, "Another adviser-analytics command is adding an export to this workspace; "
+                  "waiting for it to finish ...")):
+        db_existed = (path / DB_NAME).exists()
+        try:
+            with Workspace.create(path) as ws:
+                result = ingest(ws, args.exports)
+        except BaseException:
+            if not db_existed:  # leave no empty workspace behind a failed first ingest
+                for leftover in path.glob(DB_NAME + "*"):
+                    leftover.unlink()
+                if not folder_existed:
+                    shutil.rmtree(path, ignore_errors=True)
+            raise
     payload = result.to_dict()
     emit(args, payload, _text(result.exports, payload))
     return 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from adviser_analytics.cli.common import add_period_arguments, emit, period, workspace_path
-from adviser_analytics.workspace import Workspace
+from adviser_analytics.store import Workspace
 
 
 def add_parser(commands, common) -> None:

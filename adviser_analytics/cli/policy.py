@@ -6,7 +6,7 @@ from pathlib import Path
 
 from adviser_analytics.cli.common import emit, workspace_path
 from adviser_analytics.errors import AdviserAnalyticsError
-from adviser_analytics.workspace import Workspace
+from adviser_analytics.store import Workspace
 
 
 def add_parser(commands, common) -> None:

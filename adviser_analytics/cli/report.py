@@ -9,10 +9,10 @@ failed period keeps its previous report); 2 for usage errors.
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 from adviser_analytics.cli.common import add_period_arguments, emit, workspace_path
+from adviser_analytics.cli.common import error as say_error
 from adviser_analytics.errors import UsageError
 from adviser_analytics.periods import parse_date
 
@@ -72,5 +72,5 @@ def run(args) -> int:
                        "could not be reported (an earlier report of it, if any, is kept):")
         trouble += [f"  - {describe_failure(r)}" for r in run.failed]
     trouble += [f"  - {problem}" for problem in run.problems]
-    print("adviser-analytics: " + "\n".join(trouble), file=sys.stderr)
+    say_error("\n".join(trouble))
     return 1

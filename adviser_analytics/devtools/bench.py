@@ -48,7 +48,7 @@ def stage_bare_read(export: Path) -> dict:
 
 def stage_ingest(export: Path, workspace: Path) -> dict:
     from adviser_analytics.ingest import ingest
-    from adviser_analytics.workspace import Workspace
+    from adviser_analytics.store import Workspace
 
     start = time.perf_counter()
     with Workspace.create(workspace) as ws:
@@ -62,7 +62,7 @@ def stage_metrics(workspace: Path, month: str) -> dict:
 
     from adviser_analytics.metrics import compute
     from adviser_analytics.periods import Period
-    from adviser_analytics.workspace import Workspace
+    from adviser_analytics.store import Workspace
 
     first = pd.Timestamp(month + "-01").date()
     last = (pd.Timestamp(month + "-01") + pd.offsets.MonthEnd(0)).date()
@@ -130,10 +130,11 @@ def main(argv: list[str] | None = None) -> int:
           f"{result['messages']['total']} person-to-person messages, "
           f"{result['invitations']['total']} invitations; skipped {result['skipped']}")
 
-    import sqlite3
+    from adviser_analytics.store import Workspace
+    from adviser_analytics.store.snapshots import last_message_at
 
-    with sqlite3.connect(workspace / "adviser.sqlite") as db:
-        last = db.execute("SELECT MAX(sent_at) FROM messages").fetchone()[0]
+    with Workspace.open(workspace) as ws:
+        last = last_message_at(ws, person_to_person=False)
     month = last[:7]
     metrics = _run_stage("metrics", str(workspace), month)
     print(f"{'one month of metrics (' + month + ')':<34}{metrics['seconds']:>9.2f}"

@@ -93,13 +93,11 @@ def bench_reports(workspace: str | os.PathLike, periods: list[Period] | None = N
 
 
 def _last_months(workspace: Path, count: int) -> list[Period]:
-    import sqlite3
+    from adviser_analytics.store import Workspace
+    from adviser_analytics.store.snapshots import last_message_at
 
-    from adviser_analytics.workspace import DB_NAME
-
-    with sqlite3.connect(workspace / DB_NAME) as db:
-        last = db.execute("SELECT MAX(sent_at) FROM messages WHERE exclusion IS NULL"
-                          ).fetchone()[0]
+    with Workspace.open(workspace) as ws:
+        last = last_message_at(ws)
     if not last:
         raise SystemExit("the workspace holds no messages to report on")
     end = dt.date.fromisoformat(last[:8] + "01") - dt.timedelta(days=1)

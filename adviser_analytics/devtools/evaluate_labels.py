@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from adviser_analytics.labels import Rules, _first_rule, load_rules, rules_for, suggest
-from adviser_analytics.workspace import Workspace
+from adviser_analytics.store import Workspace
 
 # what the data and rules cannot reach, said next to the figures
 LIMITS = [

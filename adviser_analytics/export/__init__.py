@@ -3,6 +3,8 @@
 ```python
 from adviser_analytics.export import read_export, ExportContents, ReadLimits
 contents = read_export(path)          # a .zip, or a folder with the files at any depth
+for frame in read_message_batches(path):   # messages.csv in blocks, never held whole
+    ...
 ```
 
 ``read_export`` finds the files (recursively; case, spaces and underscores ignored; the first
@@ -36,7 +38,13 @@ from .dates import DATE_FORMATS, parse_dates
 from .fingerprint import export_fingerprint
 from .layouts import CANONICAL_NAMES
 from .limits import ReadLimits
-from .reader import ExportContents, empty_contents, find_export_files, read_export
+from .reader import (
+    ExportContents,
+    empty_contents,
+    find_export_files,
+    read_export,
+    read_message_batches,
+)
 
 __all__ = [
     "CANONICAL_NAMES",
@@ -48,4 +56,5 @@ __all__ = [
     "find_export_files",
     "parse_dates",
     "read_export",
+    "read_message_batches",
 ]

@@ -199,8 +199,104 @@ def parse(raw, spec: FileSpec, where: str, limits: ReadLimits) -> Parsed:
         result = _parse_exact(data, body_start, body_end, header, wanted, first_line, where,
                               limits, encoding)
     columns, lines = result
-    columns, lines = _clean(columns, lines)
+    nul = data.find(b"\x00", body_start, body_end) >= 0
+    columns, lines = _clean(columns, lines, nul=nul)
     return Parsed(header, columns, lines, encoding)
+
+
+STREAM_BLOCK_BYTES = 64 * 1024 * 1024
+
+
+def parse_stream(chunks, spec: FileSpec, where: str, limits: ReadLimits,
+                 block_bytes: int = STREAM_BLOCK_BYTES):
+    """:func:`parse` over a file given as pieces of bytes (``chunks``), yielding one
+    :class:`Parsed` per block of about ``block_bytes`` whole rows: the file is never held
+    whole, so memory follows the block, not the file. Blocks are cut after a newline that
+    ends a row (an even number of quote characters before it), so each block is parsed, and
+    checked, exactly as a file of its own would be, and its lines are the file's lines.
+    A UTF-16 file (rare: only ever re-saved by hand) is gathered and parsed whole."""
+    chunks = iter(chunks)
+    buffer = bytearray()
+    header = None
+    for chunk in chunks:
+        buffer += chunk
+        if bytes(buffer[:2]) in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) or (
+                len(buffer) >= 4 and buffer[0] and not buffer[1] and buffer[2]
+                and not buffer[3]):
+            for rest in chunks:
+                buffer += rest
+            yield parse(buffer, spec, where, limits)
+            return
+        start = 3 if bytes(buffer[:3]) == codecs.BOM_UTF8 else 0
+        if buffer.count(b"\n") > HEADER_SCAN_LINES or len(buffer) > 2 * HEADER_MAX_BYTES * \
+                HEADER_SCAN_LINES:
+            header = find_header(buffer, start, spec, where)
+            break
+    else:
+        yield parse(buffer, spec, where, limits)  # the whole file is in the buffer
+        return
+    if header is None:
+        yield Parsed(None, {}, np.zeros(0, dtype=np.int64), "UTF-8")
+        return
+    del buffer[:header.body_start]
+    first_line = header.line + 1
+    wanted = {column: index for column, index in header.columns.items()
+              if column in spec.aliases}
+    finished = False
+    while not finished:
+        wanted_bytes = block_bytes
+        while True:
+            while len(buffer) < wanted_bytes:
+                chunk = next(chunks, None)
+                if chunk is None:
+                    finished = True
+                    break
+                buffer += chunk
+            cut = len(buffer) if finished and len(buffer) <= wanted_bytes else \
+                _row_boundary(buffer, wanted_bytes)
+            if cut is not None:
+                finished = finished and not buffer[cut:]
+                break
+            if finished or len(buffer) > block_bytes + 4 * limits.max_field_bytes:
+                cut = len(buffer)  # no row ends: let the parser say which cell never does
+                break
+            wanted_bytes = len(buffer) + 1  # one row longer than the block: read on
+        block = bytes(buffer[:cut])
+        del buffer[:cut]
+        parsed = _parse_block(block, header, wanted, first_line, where, limits)
+        first_line += block.count(b"\n")
+        if parsed.rows or finished:
+            yield parsed
+
+
+def _row_boundary(buffer, end: int) -> int | None:
+    """The offset just after the last newline in ``buffer[:end]`` that ends a row (an even
+    number of quotes before it), or ``None``."""
+    newline = buffer.rfind(b"\n", 0, end)
+    if newline < 0:
+        return None
+    quotes = buffer.count(b'"', 0, newline)
+    while quotes % 2:
+        previous = buffer.rfind(b"\n", 0, newline)
+        if previous < 0:
+            return None
+        quotes -= buffer.count(b'"', previous, newline)
+        newline = previous
+    return newline + 1
+
+
+def _parse_block(data: bytes, header: Header, wanted, first_line, where, limits) -> Parsed:
+    body_end = _trimmed_end(data, 0)
+    if body_end == 0:
+        columns = {c: pa.chunked_array([], type=pa.string()) for c in wanted}
+        return Parsed(header, columns, np.zeros(0, dtype=np.int64), "UTF-8")
+    result = _parse_fast(data, 0, body_end, header, wanted, first_line, where, limits, "UTF-8")
+    if result is None:
+        result = _parse_exact(data, 0, body_end, header, wanted, first_line, where, limits,
+                              "UTF-8")
+    columns, lines = result
+    columns, lines = _clean(columns, lines, nul=data.find(b"\x00", 0, body_end) >= 0)
+    return Parsed(header, columns, lines, "UTF-8")
 
 
 def _read_arrow(body, header, names, include, newlines_in_values: bool) -> pa.Table:
@@ -441,13 +537,16 @@ def _giant_field(where, line, column, limits) -> BadExportError:
         "closed)", file=where, line=line, what_to_do=REDOWNLOAD)
 
 
-def _clean(columns: dict[str, pa.ChunkedArray], lines: np.ndarray):
-    """Strip every cell, turn empty cells into nulls, drop rows left with nothing at all."""
+def _clean(columns: dict[str, pa.ChunkedArray], lines: np.ndarray, *, nul: bool = False):
+    """Remove NUL characters (``nul``: the body holds one; nothing stores them), strip every
+    cell, turn empty cells into nulls, drop rows left with nothing at all."""
     empty = pa.scalar(None, type=pa.string())
     cleaned: dict[str, pa.ChunkedArray] = {}
     for name, column in columns.items():
         if column.type != pa.string():
             column = column.cast(pa.string())
+        if nul:
+            column = pc.replace_substring(column, "\x00", "")
         column = pc.utf8_trim_whitespace(column)
         if len(column) and column.null_count < len(column) and \
                 pc.min(pc.binary_length(column)).as_py() == 0:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -75,12 +77,24 @@ def _read(source: Source, chosen: dict[str, str]) -> ExportContents:
     digests: list[tuple[str, str]] = []
     parsed: dict[str, tuple[csvparse.Parsed, str]] = {}
     coach_rows = 0
+    messages = None
     for kind in (*MAIN_KINDS, *COACH_KINDS):
         name = chosen.get(kind)
         if name is None:
             continue
-        data, digest = source.read(name)
         where = source.where(name)
+        if kind == "messages":  # the one large file: read in blocks, never held whole
+            sha = hashlib.sha256()
+            blocks = list(_message_blocks(source, name, sha))
+            header = blocks[0][0].header
+            layouts[name] = "messages-empty" if header is None else \
+                era(kind, header.columns, header.cells, header.preamble)
+            messages = _concat([frame for _, frame in blocks])
+            del blocks
+            files.append((name, sha.hexdigest()))
+            digests.append((kind, sha.hexdigest()))
+            continue
+        data, digest = source.read(name)
         if kind in COACH_KINDS:
             rows, layouts[name] = _coach_rows(data, where, source.limits)
             coach_rows += rows
@@ -106,13 +120,45 @@ def _read(source: Source, chosen: dict[str, str]) -> ExportContents:
         export_date=export_date,
         owner_name=_owner_name(parsed.get("profile")),
         connections=_connections(parsed.get("connections")),
-        messages=_messages(parsed.get("messages"), chosen.get("messages")),
+        messages=messages if messages is not None else _messages(None, None),
         invitations=_invitations(parsed.get("invitations")),
         coach_rows=coach_rows,
         layouts=layouts,
         files=files,
         fingerprint=fingerprint,
     )
+
+
+def read_message_batches(path, *, limits: ReadLimits | None = None,
+                         block_bytes: int = csvparse.STREAM_BLOCK_BYTES
+                         ) -> Iterator[pd.DataFrame]:
+    """The export's messages as frames of ``ExportContents.messages``' shape, one per block of
+    about ``block_bytes`` of messages.csv (whole rows, the file's own line numbers), so a
+    caller can prepare and write them batch by batch; the file is never held whole. Raises
+    :class:`BadExportError` as :func:`read_export` would, when it reaches the fault."""
+    with open_source(path, limits or DEFAULT_LIMITS) as source:
+        chosen = choose_files(source.names)
+        check_is_export(source, chosen)
+        name = chosen.get("messages")
+        if name is None:
+            return
+        for _, frame in _message_blocks(source, name, hashlib.sha256(), block_bytes):
+            yield frame
+
+
+def _message_blocks(source: Source, name: str, sha,
+                    block_bytes: int = csvparse.STREAM_BLOCK_BYTES):
+    where = source.where(name)
+    for parsed in csvparse.parse_stream(source.stream(name, sha), SPECS["messages"], where,
+                                        source.limits, block_bytes):
+        yield parsed, _messages((parsed, where), name)
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Blocks' frames as one (text columns are joined as Arrow chunks, not copied)."""
+    if len(frames) == 1:
+        return frames[0]
+    return pd.concat(frames, ignore_index=True, copy=False)
 
 
 def _coach_rows(data, where: str, limits: ReadLimits) -> tuple[int, str]:

@@ -14,6 +14,7 @@ import re
 import stat
 import threading
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 from adviser_analytics.errors import BadExportError
@@ -119,6 +120,12 @@ class Source:
         """``(bytes, sha256)`` of a file; with ``keep=False`` the bytes are left empty."""
         raise NotImplementedError  # pragma: no cover - abstract
 
+    def stream(self, name: str, digest, piece: int = 16 * _CHUNK) -> Iterator[bytes]:
+        """The bytes of a file in pieces of about ``size`` bytes, never the whole file at
+        once, under the same limits as :meth:`read`; ``digest`` (a ``hashlib`` object) is
+        updated with every piece (``piece``: bytes asked for at a time)."""
+        raise NotImplementedError  # pragma: no cover - abstract
+
     def close(self) -> None:
         pass
 
@@ -184,6 +191,14 @@ class ZipSource(Source):
         return BadExportError(problem, file=self.display, what_to_do=REDOWNLOAD_ZIP)
 
     def read(self, name: str, *, keep: bool = True) -> tuple[bytearray, Digest]:
+        digest = hashlib.sha256()
+        buffer = bytearray()
+        for chunk in self.stream(name, digest, _CHUNK):
+            if keep:
+                buffer += chunk
+        return buffer, Digest(digest.hexdigest())
+
+    def stream(self, name: str, digest, piece: int = 16 * _CHUNK) -> Iterator[bytes]:
         info = self.infos[name]
         limits = self.limits
         if info.flag_bits & 0x1:
@@ -193,19 +208,16 @@ class ZipSource(Source):
             raise self._too_big(name, info.file_size)
         # The compressed bytes a member can really use are bounded by the archive itself.
         compressed = max(1, min(info.compress_size, self.archive_size))
-        digest = hashlib.sha256()
-        buffer = bytearray()
-        size = 0
+        size_read = 0
         try:
             with self.zip.open(info) as member:
                 while True:
-                    chunk = member.read(_CHUNK)
+                    chunk = member.read(piece)
                     if not chunk:
                         break
-                    if keep:
-                        buffer += chunk
                     digest.update(chunk)
-                    size += len(chunk)
+                    size_read += len(chunk)
+                    size = size_read
                     self._count(name, size)
                     if size > limits.ratio_min_bytes and size > limits.max_ratio * compressed:
                         raise BadExportError(
@@ -214,14 +226,14 @@ class ZipSource(Source):
                             "so far), which is how a 'zip bomb' looks, not a LinkedIn export; "
                             "it was not unpacked further", file=self.where(name),
                             what_to_do=REDOWNLOAD_ZIP)
+                    yield chunk
         except BadExportError:
             raise
         except Exception as exc:  # hostile bytes inside zipfile/zlib
             raise BadExportError(
                 "this file in the zip is damaged or incomplete (the download may have been "
                 "cut off)", file=self.where(name), what_to_do=REDOWNLOAD_ZIP) from exc
-        self.total += size
-        return buffer, Digest(digest.hexdigest())
+        self.total += size_read
 
     def close(self) -> None:
         try:
@@ -231,10 +243,18 @@ class ZipSource(Source):
 
 
 class FolderSource(Source):
+    """A folder tree. Links are never followed out of it: a linked folder is not entered, a
+    link to a file inside the folder is read like the file, and a link to a file outside is
+    left out (``outside``); when that file is one this tool reads (``messages.csv`` ...),
+    reading the export stops with a message naming the link, rather than quietly leaving the
+    file out or reading a file that is not part of the export."""
+
     def __init__(self, path: Path, limits: ReadLimits):
         super().__init__(path, limits)
-        self.display = path.resolve().name or str(path)
+        self.root = Path(os.path.realpath(path))
+        self.display = self.root.name or str(path)
         self.names = []
+        self.outside: list[str] = []
         stack = [""]
         seen = 0
         while stack:
@@ -253,12 +273,32 @@ class FolderSource(Source):
                             if entry.name != "__MACOSX":
                                 stack.append(child)
                         elif entry.is_file():
-                            self.names.append(child)
+                            if entry.is_symlink() and not self._inside(path / child):
+                                self.outside.append(child)
+                            else:
+                                self.names.append(child)
             except OSError:
                 continue  # an unreadable sub-folder holds nothing this tool can use
+        for child in self.outside:
+            if kind_of(child.rsplit("/", 1)[-1]):
+                raise self._link_out(child)
+
+    def _inside(self, full: Path) -> bool:
+        """Whether ``full``, links resolved, is inside the export folder."""
+        real = os.path.realpath(full)
+        return os.path.commonpath([real, self.root]) == str(self.root)
+
+    def _link_out(self, name: str) -> BadExportError:
+        return BadExportError(
+            "this is a link to a file outside the export folder, and this tool reads only what "
+            "is inside the export", file=self.where(name),
+            what_to_do="Copy the file itself into the export folder in place of the link, or "
+                       "give this tool the .zip you downloaded from LinkedIn")
 
     def read(self, name: str, *, keep: bool = True) -> tuple[bytes, Digest]:
         full = self.path / name
+        if not self._inside(full):  # (swapped for a link since the folder was listed)
+            raise self._link_out(name)
         try:
             with open(full, "rb") as handle:
                 info = os.fstat(handle.fileno())
@@ -282,6 +322,38 @@ class FolderSource(Source):
                                  what_to_do="Close any program writing to it and try again")
         self.total += len(data)
         return data, Digest.in_background(data)
+
+
+    def stream(self, name: str, digest, piece: int = 16 * _CHUNK) -> Iterator[bytes]:
+        full = self.path / name
+        if not self._inside(full):
+            raise self._link_out(name)
+        try:
+            with open(full, "rb") as handle:
+                info = os.fstat(handle.fileno())
+                if not stat.S_ISREG(info.st_mode):
+                    raise BadExportError("this is not a regular file", file=self.where(name),
+                                         what_to_do=GIVE_EXPORT)
+                self._count(name, info.st_size)
+                size = 0
+                while True:
+                    chunk = handle.read(piece)
+                    if not chunk:
+                        break
+                    size += len(chunk)
+                    if size > info.st_size:
+                        raise BadExportError("this file changed while it was being read",
+                                             file=self.where(name),
+                                             what_to_do="Close any program writing to it and "
+                                                        "try again")
+                    digest.update(chunk)
+                    yield chunk
+        except OSError as exc:
+            raise BadExportError(f"this file cannot be read ({exc.strerror or exc})",
+                                 file=self.where(name),
+                                 what_to_do="Check the file's permissions and that the disk is "
+                                            "readable, then try again") from None
+        self.total += size
 
 
 def open_source(path, limits: ReadLimits) -> Source:

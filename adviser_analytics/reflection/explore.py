@@ -116,6 +116,13 @@ class Explorer:
         return Block(table(["section", "metric", "value"], rows,
                            f"Metrics for {period.start} to {period.end}", numeric_from=2), text)
 
+    def search(self, words: str, limit: int = 50):
+        """Messages that contain these words (full-text search: plain words, ``word*`` for
+        a prefix, "quoted phrases"), newest first."""
+        from ..store.search import search_messages
+
+        return search_messages(self.path, words).head(limit)
+
     def figure(self, which: str, period_from: str, period_to: str) -> Block:
         """One of the report's figures for a period: ``load``, ``reply_times``, ``arrivals``,
         ``introductions`` or ``p_chart``."""

@@ -11,13 +11,11 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import functools
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from .. import privacy
 from ..periods import Period, parse_date, split
 from ..store.pseudonyms import ensure_pseudonyms
 from .render import missing

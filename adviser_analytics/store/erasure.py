@@ -18,6 +18,7 @@ import re
 
 from adviser_analytics.errors import AdviserAnalyticsError
 from adviser_analytics.people import name_key, normalise_url
+from adviser_analytics.store.search import rebuild_if_present
 from adviser_analytics.store.workspace import Workspace, utc_now
 
 RETENTION_KEY = "content_retained_from"
@@ -88,6 +89,7 @@ def forget_person(ws: Workspace, url_or_key: str) -> dict:
         if name:
             db.execute("INSERT OR IGNORE INTO erasures(key_digest, erased_at) VALUES (?, ?)",
                        (key_digest("name:" + name_key(name)), utc_now()))
+        rebuild_if_present(db)  # no erased word stays in the message search index
     return removed
 
 
@@ -121,6 +123,7 @@ def forget_content_before(ws: Workspace, date: str) -> dict:
         current = ws.meta(RETENTION_KEY)
         if current is None or date > current:
             ws.set_meta(RETENTION_KEY, date)
+        rebuild_if_present(ws.db)  # dropped text leaves the message search index too
     return {"messages_text_dropped": dropped, "content_kept_from": max(date, current or date)}
 
 

@@ -166,7 +166,7 @@ MIGRATIONS: list[str] = [
     DROP TABLE messages;
     ALTER TABLE messages_v3 RENAME TO messages;
     """,
-    # the adviser's writing in the reports (store/writing.py), kept across regenerations
+    # v4: the adviser's writing in the reports (store/writing.py), kept across regenerations
     """
     CREATE TABLE writing(
         period_from TEXT NOT NULL,

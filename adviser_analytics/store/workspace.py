@@ -13,17 +13,21 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
+import fcntl
 import json
 import os
 import sqlite3
 import stat
-from collections.abc import Iterator
+import time
+import urllib.parse
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from adviser_analytics.errors import WorkspaceError
+from adviser_analytics.errors import AdviserAnalyticsError, WorkspaceError
 from adviser_analytics.store.schema import (
     _CANARY_ROWS,  # noqa: F401  (tests and the old module path reach it here)
     LABEL_KINDS,  # noqa: F401  (re-exported)
@@ -41,6 +45,8 @@ from adviser_analytics.store.schema import (
 
 DB_NAME = "adviser.sqlite"
 SECRET_NAME = "pseudonym.key"
+LOCK_NAME = "ingest.lock"
+LOCK_WAIT_SECONDS = 60.0
 ENV_VAR = "ADVISER_ANALYTICS_WORKSPACE"
 
 
@@ -107,25 +113,46 @@ class Workspace:
             )
         return cls._connect(path)
 
+    read_only = False
+    """Opened read-only (the folder or the file cannot be written): reading works,
+    :meth:`transaction` refuses with a worded error."""
+
     @classmethod
     def _connect(cls, path: Path) -> Workspace:
         db_file = path / DB_NAME
+        read_only = not _writable(path) or not _writable(db_file)
         try:
-            connection = sqlite3.connect(db_file, timeout=30, isolation_level=None)
+            if read_only:
+                connection = _connect_read_only(db_file)
+            else:
+                connection = sqlite3.connect(db_file, timeout=30, isolation_level=None)
             connection.execute("PRAGMA foreign_keys = ON")
-            connection.execute("PRAGMA journal_mode = WAL")
-            connection.execute("PRAGMA synchronous = NORMAL")
+            if not read_only:
+                connection.execute("PRAGMA journal_mode = WAL")
+                connection.execute("PRAGMA synchronous = NORMAL")
             connection.execute("PRAGMA cache_size = -65536")
             workspace = cls(path, connection)
+            workspace.read_only = read_only
             workspace._migrate()
         except sqlite3.DatabaseError as error:
+            worded = worded_error(error, path)
+            if worded is not None:
+                raise worded from None
             raise WorkspaceError(
                 f"{db_file} is not a workspace this program can read ({error})",
                 what_to_do="check the --workspace folder; restore it from your backup if the file was damaged",
             ) from None
-        with contextlib.suppress(OSError):
-            os.chmod(path, stat.S_IRWXU)
+        if not read_only:
+            with contextlib.suppress(OSError):
+                os.chmod(path, stat.S_IRWXU)
         return workspace
+
+    def _read_only_error(self, needs: str = "this command needs write access") -> WorkspaceError:
+        return WorkspaceError(
+            f"the workspace at {self.path} is read-only (its folder or its file cannot be "
+            f"written); reading commands (status, metrics, report) work, but {needs}",
+            what_to_do="run the command on a copy you can write to, or ask whoever owns the "
+                       "folder to make it writable for you")
 
     def _migrate(self) -> None:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
@@ -134,6 +161,10 @@ class Workspace:
                 f"the workspace at {self.path} was written by a newer version of adviser-analytics",
                 what_to_do="upgrade adviser-analytics (make demo reinstalls it) before using this workspace",
             )
+        if self.read_only and version < SCHEMA_VERSION:
+            raise self._read_only_error("it was written by an older version of "
+                                        "adviser-analytics and needs write access once to be "
+                                        "brought up to date")
         for number in range(version, SCHEMA_VERSION):
             with self.transaction():
                 for statement in _split_sql(MIGRATIONS[number]):
@@ -180,21 +211,32 @@ class Workspace:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One all-or-nothing unit of work (``BEGIN IMMEDIATE`` ... ``COMMIT``)."""
+        """One all-or-nothing unit of work (``BEGIN IMMEDIATE`` ... ``COMMIT``).
+
+        A full disk or a file that cannot be written, inside or at the commit, rolls back and
+        raises a worded :class:`WorkspaceError`: the workspace stays as it was."""
+        if self.read_only:
+            raise self._read_only_error()
         try:
             self.db.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as error:
+            worded = worded_error(error, self.path)
+            if worded is not None:
+                raise worded from None
             raise WorkspaceError(
                 f"the workspace at {self.path} is busy ({error})",
                 what_to_do="wait for the other adviser-analytics command to finish, then try again",
             ) from None
         try:
             yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        else:
             self.db.execute("COMMIT")
+        except BaseException as error:
+            if self.db.in_transaction:  # (SQLite may have rolled back already: disk full)
+                self.db.execute("ROLLBACK")
+            worded = worded_error(error, self.path) if isinstance(error, Exception) else None
+            if worded is not None:
+                raise worded from None
+            raise
 
     # ---------------------------------------------------------------- meta
     def meta(self, key: str) -> str | None:
@@ -374,3 +416,121 @@ class Workspace:
             {"source": s, "export_date": d, "ingested_at": i, **json.loads(c or "{}")}
             for s, d, i, c in rows
         ]
+
+
+# ---------------------------------------------------------------- read-only, full, locked
+def _writable(path: Path) -> bool:
+    """Whether ``path`` may be written: permissions allow it, it is not on a read-only file
+    system, and (for the superuser, whom permissions do not stop) someone may write it."""
+    try:
+        info = os.stat(path)
+        if os.statvfs(path).f_flag & os.ST_RDONLY:
+            return False
+    except OSError:
+        return False
+    if not os.access(path, os.W_OK):
+        return False
+    return os.geteuid() != 0 or bool(info.st_mode & 0o222)
+
+
+def _connect_read_only(db_file: Path) -> sqlite3.Connection:
+    """A connection that writes nothing, not even SQLite's side files: ``immutable`` when the
+    write-ahead log is empty (everything is in the main file), else ``mode=ro``."""
+    uri = "file:" + urllib.parse.quote(str(db_file.absolute()))
+    wal = Path(f"{db_file}-wal")
+    immutable = not wal.exists() or wal.stat().st_size == 0
+    uri += "?mode=ro&immutable=1" if immutable else "?mode=ro"
+    return sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None)
+
+
+_FULL = (errno.ENOSPC, errno.EDQUOT)
+_SQLITE_FULL, _SQLITE_READONLY, _SQLITE_IOERR = 13, 8, 10
+
+
+def worded_error(error: BaseException, where: os.PathLike | str | None = None
+                 ) -> AdviserAnalyticsError | None:
+    """The worded error for a full disk or a workspace that cannot be written, else ``None``
+    (``where``: the workspace or output folder concerned)."""
+    if isinstance(error, AdviserAnalyticsError):
+        return None
+    full = readonly = False
+    target = where
+    if isinstance(error, sqlite3.Error):
+        code = (getattr(error, "sqlite_errorcode", 0) or 0) & 0xFF
+        text = str(error).lower()
+        full = code == _SQLITE_FULL or "disk is full" in text
+        readonly = code == _SQLITE_READONLY or "readonly database" in text
+    elif isinstance(error, OSError):
+        full = error.errno in _FULL
+        readonly = error.errno == errno.EROFS
+        target = error.filename or where
+    place = f" ({target})" if target else ""
+    if full:
+        return WorkspaceError(
+            f"the disk is full{place}: there was no room to finish, so nothing was changed; "
+            "the workspace is as it was before this command",
+            what_to_do="free some space on that disk (or choose a folder on another disk), then "
+                       "run the command again")
+    if readonly:
+        return WorkspaceError(
+            f"this cannot be written{place}: the folder or the disk is read-only, so nothing "
+            "was changed",
+            what_to_do="run the command on a copy you can write to, or choose another folder")
+    return None
+
+
+@contextlib.contextmanager
+def workspace_lock(folder: str | os.PathLike, *, wait: float | None = None,
+                   on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+    """Hold the workspace's exclusive lock (``fcntl.flock`` on :data:`LOCK_NAME` in
+    ``folder``, made if absent) for a whole ingest, so two ingests never run at once and a
+    failed first ingest cannot clean up another's data. Waits up to ``wait`` seconds
+    (default :data:`LOCK_WAIT_SECONDS`; ``on_wait`` is called once when it has to), then
+    raises :class:`WorkspaceError` (busy)."""
+    folder = Path(folder)
+    lock_file = folder / LOCK_NAME
+    deadline = time.monotonic() + (LOCK_WAIT_SECONDS if wait is None else wait)
+    told = False
+    while True:
+        try:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fd = os.open(lock_file, os.O_RDONLY | os.O_CREAT, 0o600)
+        except FileNotFoundError:
+            continue  # the folder was just removed by a failed first ingest: make it again
+        except OSError as error:
+            if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS) and folder.is_dir():
+                raise WorkspaceError(
+                    f"the workspace at {folder} is read-only (its folder or its file cannot be "
+                    "written); reading commands (status, metrics, report) work, but adding an "
+                    "export needs write access",
+                    what_to_do="run the command on a copy you can write to, or ask whoever owns "
+                               "the folder to make it writable for you") from None
+            raise worded_error(error, folder) or WorkspaceError(
+                f"cannot create the workspace folder {folder} ({error.strerror})",
+                what_to_do="choose a folder you can write to with --workspace") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            if time.monotonic() >= deadline:
+                raise WorkspaceError(
+                    f"the workspace at {folder} is busy: another adviser-analytics command is "
+                    "adding an export to it",
+                    what_to_do="wait for the other command to finish, then try again") from None
+            if on_wait and not told:
+                on_wait()
+                told = True
+            time.sleep(0.1)
+            continue
+        try:  # the holder before may have removed the folder: lock the file that is there now
+            same = os.fstat(fd).st_ino == os.stat(lock_file).st_ino
+        except OSError:
+            same = False
+        if same:
+            break
+        os.close(fd)
+    try:
+        yield
+    finally:
+        os.close(fd)
+
