@@ -114,6 +114,8 @@ def _demo_reports(workspace: Path, out: Path, months: tuple[str, str],
     summary["reports"] = {audience: run.to_dict() for audience, run in runs.items()}
     failed = [f"{a}: {describe_failure(r)}" for a, run in runs.items() for r in run.failed]
     failed += [p for run in runs.values() for p in run.problems]
+    for notice in (n for run in runs.values() for n in run.notices):
+        say(f"Note: {notice}")
     if failed:
         raise ReportError("some sample reports could not be written:\n" + "\n".join(failed),
                           what_to_do=f"the others are in {out} (open "

@@ -48,7 +48,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__, privacy
+from . import __version__, privacy, writing
 from .errors import AdviserAnalyticsError, PrivacyError, ReportError
 from .files import append_line as _append_line
 from .files import private_folder, write_atomic
@@ -214,6 +214,12 @@ def clean_notebook(nb, audience: str, title: str):
         tags = set(cell.get("metadata", {}).get("tags", []))
         if tags & {"parameters", "injected-parameters", "notebook-only"}:
             continue
+        if writing.is_writing_cell(cell):
+            mark = cell.metadata.get(writing.KEY, {})
+            if not (mark.get("written") or mark.get("added")):
+                continue  # a writing cell nobody wrote in: its instructions are for JupyterLab
+            if audience != "self" and not writing.is_shared(cell):
+                continue  # writing the adviser did not mark to share
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
         if cell.cell_type == "code":
@@ -379,6 +385,9 @@ def execute_period(task: dict) -> dict:
         except Exception as error:  # noqa: BLE001 - reported per period, the run goes on
             return {"ok": False, "error": _describe(error),
                     "seconds": time.perf_counter() - started, "attempts": attempts}
+    writing.restore(nb, task.get("writing") or [], task.get("last_plan"))
+    if task["audience"] != "self":
+        writing.drop_unshared(nb)
     try:
         page = notebook_to_html(nb, task["audience"], task["title"])
     except Exception as error:  # noqa: BLE001
@@ -781,6 +790,10 @@ class ReportRun:
     index: Path | None = None
     seconds: float = 0.0
     problems: list[str] = field(default_factory=list)
+    #: what the adviser must know though nothing failed (a notebook kept aside)
+    notices: list[str] = field(default_factory=list)
+    #: writing harvested from the self notebooks before they were made again
+    writing: dict = field(default_factory=dict)
 
     @property
     def failed(self) -> list[PeriodResult]:
@@ -795,7 +808,8 @@ class ReportRun:
                 "failed": len(self.failed),
                 "seconds": round(self.seconds, 2),
                 "periods": [dict(r.to_log(False), file=r.html_file) for r in self.results],
-                "problems": self.problems}
+                "problems": self.problems, "notices": self.notices,
+                "writing": self.writing}
 
 
 def run_reports(workspace: str | os.PathLike, start: object, end: object,
@@ -831,7 +845,12 @@ def run_reports(workspace: str | os.PathLike, start: object, end: object,
     if terms is None and every == "term":
         terms = load_terms(workspace)
     periods = split(start, end, every, terms=terms)
+    out = Path(out)
+    labels_seen: dict[str, int] = {}
+    labelled = [(_file_label(period, labels_seen), period) for period in periods]
     with Workspace.open(workspace) as ws:
+        harvested, notices = _harvest_writing(ws, out / "self", labelled, notebook)
+        writing_by_period, plans = _writing_for_tasks(ws, labelled, supervision)
         messages = ws.messages(columns=(*ws.METRIC_COLUMNS, "recipient_urls"))
         frames = (messages, ws.invitations(), ws.labels(), ws.introductions(), ws.policy())
         data_to = data_to_of(ws, messages)
@@ -840,10 +859,10 @@ def run_reports(workspace: str | os.PathLike, start: object, end: object,
             index = leak_index(ws, workspace)
         else:
             index = None
-    out = Path(out)  # (made once the workspace has opened: a mistyped one leaves nothing)
-    folder = out / audience
+    folder = out / audience  # (made once the workspace has opened: a mistyped one leaves nothing)
     private_folder(folder)  # reports/ and reports/<audience>/ owner-only (0700)
-    run = ReportRun(audience=audience, out=out, folder=folder)
+    run = ReportRun(audience=audience, out=out, folder=folder, notices=notices,
+                    writing=harvested)
 
     manifest = read_manifest(folder)
     manifest["audience"] = audience
@@ -856,9 +875,7 @@ def run_reports(workspace: str | os.PathLike, start: object, end: object,
             "headline": result.headline}
 
     tasks, results = [], {}
-    labels_seen: dict[str, int] = {}
-    for period in periods:
-        label = _file_label(period, labels_seen)
+    for label, period in labelled:
         result = PeriodResult(label=period.label, start=period.start.isoformat(),
                               end=period.end.isoformat(), html_file=f"{label}.html")
         results[label] = result
@@ -878,6 +895,7 @@ def run_reports(workspace: str | os.PathLike, start: object, end: object,
             "title": f"Reflection report {period_title(period)}"
                      + (" (supervision)" if supervision else ""),
             "keep_ipynb": not supervision, "reuse_kernel": reuse,
+            "writing": writing_by_period.get(label, []), "last_plan": plans.get(label),
         })
         result.headline = headline(compute_metrics(*frames, period, data_to=data_to),
                                    supervision, frames[4])
@@ -946,6 +964,67 @@ def run_reports(workspace: str | os.PathLike, start: object, end: object,
         run.problems += _sweep(folder, index)
     run.index = _write_top_index(out)
     return run
+
+
+def _harvest_writing(ws, self_folder: Path, labelled: list[tuple[str, Period]],
+                     notebook: Path) -> tuple[dict, list[str]]:
+    """Keep in the workspace what the adviser wrote in the self notebooks of these periods,
+    before anything makes them again. A notebook whose writing cannot be read is renamed
+    aside (never deleted); the notices say where, in words."""
+    from .store import writing as stored_writing
+
+    try:
+        template = json.loads(Path(notebook).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        template = None
+    counts = {"added": 0, "changed": 0, "unchanged": 0, "blank": 0}
+    notices = []
+    for label, period in labelled:
+        path = self_folder / f"{label}.ipynb"
+        if not path.is_file():
+            continue
+        try:
+            rows = writing.harvest_file(path, template)
+        except (writing.NotebookUnreadable, OSError) as error:
+            kept = writing.keep_aside(path)
+            notices.append(
+                f"the report notebook {path} could not be read for your writing ({error}); "
+                f"it is kept, unchanged, as {kept}: copy anything you wrote there into the "
+                "new report")
+            continue
+        for row in rows:
+            row.update(period_from=period.start.isoformat(), period_to=period.end.isoformat())
+        for key, n in stored_writing.keep(ws, rows).items():
+            counts[key] += n
+    return counts, notices
+
+
+def _writing_for_tasks(ws, labelled: list[tuple[str, Period]],
+                       supervision: bool) -> tuple[dict[str, list[dict]], dict[str, str]]:
+    """Per period label: the stored writing to put back (for supervision only what is
+    marked to share) and the previous period's action plan that opens the evaluation."""
+    from .reflection import period_title
+    from .store import writing as stored_writing
+
+    if not labelled:
+        return {}, {}
+    first = min(p.start for _, p in labelled).isoformat()
+    last = max(p.end for _, p in labelled).isoformat()
+    frame = stored_writing.stored(ws, first, last, shared_only=supervision)
+    by_period: dict[str, list[dict]] = {}
+    plans: dict[str, str] = {}
+    for label, period in labelled:
+        start, end = period.start.isoformat(), period.end.isoformat()
+        mine = frame[(frame["period_from"] == start) & (frame["period_to"] == end)]
+        by_period[label] = [
+            {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
+            for row in mine[["cell", "cell_type", "position", "after_cell", "text",
+                             "share"]].to_dict("records")]
+        plan = stored_writing.previous_plan(ws, start, shared_only=supervision)
+        if plan is not None:
+            before = Period(plan["period_from"], plan["period_to"])
+            plans[label] = writing.last_plan_markdown(plan, period_title(before))
+    return by_period, plans
 
 
 def _file_label(period: Period, seen: dict[str, int]) -> str:

@@ -59,7 +59,7 @@ def test_every_command_module_registers_its_command_and_handler():
     parser = cli.build_parser()
     names = {"ingest": ["x.zip"], "status": [], "labels": ["suggest"], "policy": ["show"],
              "metrics": ["--from", "2026-01-01", "--to", "2026-01-31"],
-             "report": ["--from", "2026-01-01", "--to", "2026-01-31"],
+             "report": ["--from", "2026-01-01", "--to", "2026-01-31"], "journal": [],
              "forget": ["--person", "https://www.linkedin.com/in/x"], "demo": [],
              "advice": [], "handover": [], "contacts": ["export", "x.vcf"], "browse": [],
              "lab": [],

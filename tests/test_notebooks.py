@@ -129,8 +129,10 @@ def test_the_report_walks_a_reflective_cycle():
         i = next(i for i, c in enumerate(nb.cells) if c.cell_type == "markdown"
                  and c.source and stage in c.source.splitlines()[0])
         following = nb.cells[i + 1]
-        assert following.cell_type == "markdown" and following.source == "", \
-            f"an empty cell for the adviser's {stage.lower()}"
+        name = stage.lower().replace(" ", "_")
+        assert following.cell_type == "markdown" and \
+            following.metadata.get("adviser_analytics", {}).get("writing") == name, \
+            f"a writing cell (nothing but instructions) for the adviser's {stage.lower()}"
     words = " ".join(c.source for c in nb.cells if c.cell_type == "markdown").lower()
     for value in ("genuine", "person-centred", "experience", "connector"):
         assert value in words

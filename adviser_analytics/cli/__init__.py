@@ -1,7 +1,7 @@
 """The command line of ``docs/contract.md``: ``adviser-analytics COMMAND ...``.
 
 One module per command (``ingest``, ``status``, ``labels``, ``policy``, ``metrics``,
-``report``, ``forget``, ``demo``); each registers its subparser with ``add_parser`` and
+``report``, ``journal``, ``forget``, ``demo``); each registers its subparser with ``add_parser`` and
 handles it with ``run``. This module assembles the parser and turns errors into exit codes:
 
 - 0 success;
@@ -30,6 +30,7 @@ from adviser_analytics.cli import (
     forget,
     handover,
     ingest,
+    journal,
     lab,
     labels,
     metrics,
@@ -43,8 +44,8 @@ from adviser_analytics.store import ENV_VAR
 from adviser_analytics.store.workspace import worded_error
 
 #: The command modules, in the order ``--help`` lists them.
-COMMANDS = (ingest, status, labels, policy, metrics, report, forget, demo, advice, handover,
-            contacts, browse, lab, export_person)
+COMMANDS = (ingest, status, labels, policy, metrics, report, journal, forget, demo, advice,
+            handover, contacts, browse, lab, export_person)
 
 
 def build_parser() -> argparse.ArgumentParser:

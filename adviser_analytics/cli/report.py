@@ -57,7 +57,13 @@ def run(args) -> int:
              + f" in {run.seconds:.1f} s."]
     if run.index:
         lines.append(f"Open {run.index} to see every report.")
+    if run.writing.get("added") or run.writing.get("changed"):
+        kept = run.writing["added"] + run.writing["changed"]
+        lines.append(f"Your writing in {kept} cell{'s' if kept != 1 else ''} of the earlier "
+                     "reports was kept in the workspace and put back into the new ones.")
     emit(args, run.to_dict(), "\n".join(lines))
+    for notice in run.notices:
+        print(f"adviser-analytics: note: {notice}", file=sys.stderr)
     if not (run.failed or run.problems):
         return 0
     trouble = []

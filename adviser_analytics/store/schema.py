@@ -166,6 +166,21 @@ MIGRATIONS: list[str] = [
     DROP TABLE messages;
     ALTER TABLE messages_v3 RENAME TO messages;
     """,
+    # v4: the adviser's writing in the reports (store/writing.py), kept across regenerations
+    """
+    CREATE TABLE writing(
+        period_from TEXT NOT NULL,
+        period_to TEXT NOT NULL,
+        cell TEXT NOT NULL,
+        cell_type TEXT NOT NULL DEFAULT 'markdown',
+        position INTEGER NOT NULL DEFAULT 0,
+        after_cell TEXT,
+        text TEXT NOT NULL,
+        share INTEGER NOT NULL DEFAULT 0,
+        harvested_at TEXT NOT NULL,
+        PRIMARY KEY(period_from, period_to, cell)
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
