@@ -63,7 +63,7 @@ def run(args) -> int:
                      "reports was kept in the workspace and put back into the new ones.")
     emit(args, run.to_dict(), "\n".join(lines))
     for notice in run.notices:
-        print(f"adviser-analytics: note: {notice}", file=sys.stderr)
+        say_error(f"note: {notice}")
     if not (run.failed or run.problems):
         return 0
     trouble = []
