@@ -557,3 +557,7 @@ def about(r) -> Block:
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     return Block(render("about.html", items=prompts.about_items(r.view), now=now,
                         version=__version__))
+
+
+# sections kept in their own modules (they register themselves in the notebook's order)
+from . import practice  # noqa: E402,F401

@@ -1,0 +1,145 @@
+"""The report's "Promises against practice" section (issue 14, item 2).
+
+The promises are read from :func:`adviser_analytics.advice.advice_context`, the same facts
+the "Advice for contacting" text is written from, so the advice and the report share one
+list of promises: :func:`promises` turns that context into the promises that can be
+measured, and :func:`promises_against_practice` measures each for the report's period.
+
+The section is registered into :data:`.sections.SECTIONS` just after ``decisions_summary``
+(the description of what was done), so its notebook cell stands just before "Feelings".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .render import Block, render
+from .sections import SECTIONS, Section
+
+__all__ = ["Promise", "promises", "promises_against_practice"]
+
+#: outcomes of an introduction request in which the adviser brokered the introduction
+BROKERED = ("made", "met")
+
+
+@dataclass(frozen=True)
+class Promise:
+    """One measurable promise of the advice text: ``kind`` names the measure, ``words`` is
+    what the advice says, ``relationships`` the relationships it speaks of (for
+    ``connect_with``) and ``value`` the figure it names (days, minutes)."""
+
+    kind: str
+    words: str
+    relationships: tuple[str, ...] = ()
+    value: float | None = None
+
+
+def promises(context: dict) -> list[Promise]:
+    """The measurable promises in an advice context (:func:`advice.advice_context`)."""
+    from ..advice import PLURALS, _join_words, _days
+
+    relationship_of = {words: rel for rel, words in PLURALS.items()}
+    out = []
+    if context.get("reply_within_days"):
+        days = context["reply_within_days"]
+        out.append(Promise("reply_within", f"you reply within {_days(days)}", value=float(days)))
+    if context.get("connect_with"):
+        rels = tuple(relationship_of[w] for w in context["connect_with"])
+        out.append(Promise("connect_with",
+                           f"you connect with {_join_words(context['connect_with'])}",
+                           relationships=rels))
+    stance = context.get("introductions")
+    if stance == "not_made":
+        out.append(Promise("introductions_not_made", "you don't make introductions"))
+    elif stance in ("welcome", "case_by_case"):
+        out.append(Promise("introductions_made", "you make introductions"
+                           + (" case by case" if stance == "case_by_case" else "")))
+    if context.get("minutes_per_week"):
+        minutes = float(context["minutes_per_week"])
+        out.append(Promise("minutes_per_week",
+                           f"you give about {minutes:g} minutes a week to replies",
+                           value=minutes))
+    return out
+
+
+def _measure(r, promise: Promise) -> str:
+    """What happened in the period, in the words of the report, for one promise."""
+    v, m, model, period = r.view, r.metrics, r.model, r.period
+    if promise.kind == "reply_within":
+        load = m["load"]
+        req, within = load["requests"], load.get("answered_within_target")
+        if not req:
+            return "no request for help started in this period."
+        if within is None:
+            return "the reply times could not be compared with this aim."
+        return (f"{v.part(within, req)} of {v.n(req)} requests that started in this period "
+                f"were answered within {promise.value:g} days.")
+    if promise.kind == "connect_with":
+        decisions = model.decisions_in_period()
+        accepted = decisions.loc[(decisions["kind"] == "invitation")
+                                 & (decisions["value"] == "accept")]
+        n = len(accepted)
+        if not n:
+            return "you accepted no labelled invitation in this period."
+        k = int(accepted["relationship"].isin(promise.relationships).sum())
+        return (f"{v.part(k, n)} of {v.n(n)} invitations you accepted in this period were "
+                "from them (by your labels).")
+    if promise.kind in ("introductions_not_made", "introductions_made"):
+        intro = m["introductions"]
+        req = intro["requests"]
+        if not req:
+            return "nobody asked you for an introduction in this period."
+        made = sum(int(intro["outcomes"].get(k, 0)) for k in BROKERED)
+        return (f"of {v.n(req)} introduction requests in this period, you made "
+                f"{v.part(made, req)} (made or met; by your labels).")
+    if promise.kind == "minutes_per_week":
+        from ..metrics.values import weekly_minutes
+
+        weeks = weekly_minutes(r.data.messages, model.policy, period.start, period.end)
+        rows = weeks["weeks"]
+        if not rows:
+            return "no week of this period to measure."
+        within = sum(1 for w in rows if w["budget"] is not None and not w["over_budget"])
+        budgeted = weeks["weeks_with_budget"]
+        median = weeks["median_minutes"]
+        return (f"{v.part(within, budgeted)} of {v.n(budgeted)} weeks stayed within the "
+                "weekly time your policy plans"
+                + (f" (a typical week took about {median:.0f} minutes, estimated from your "
+                   "replies)" if median is not None else "") + ".")
+    raise ValueError(f"unknown promise {promise.kind!r}")
+
+
+def promises_against_practice(r) -> Block:
+    """Each promise the advice text makes, measured for the period."""
+    from ..advice import advice_context
+
+    policy = r.model.policy
+    title = "Promises against practice"
+    if policy is None:
+        return Block(render("promises.html", title=title, rows=[],
+                            note="No policy stored: the advice makes no promises to measure."))
+    version = policy.version_on(r.period.end) or policy.versions[0]
+    context = advice_context(version, {})
+    rows = [(p.words, _measure(r, p)) for p in promises(context)]
+    note = (f"The promises of your \"Advice for contacting\" text, written from {version.name} "
+            "(in force at the end of the period), each set beside what happened.")
+    if not rows:
+        note = "Your advice text makes no promise that can be measured from the exports."
+    text = "\n".join(f"Your advice says {w}: {m}" for w, m in rows)
+    return Block(render("promises.html", title=title, rows=rows, note=note), text)
+
+
+def _register_after(anchor: str, stage: str, build) -> None:
+    """Put ``build`` into the registry just after ``anchor`` (the notebook's order)."""
+    if build.__name__ in SECTIONS:
+        raise ValueError(f"section {build.__name__} registered twice")
+    items = list(SECTIONS.items())
+    at = [name for name, _ in items].index(anchor) + 1
+    items.insert(at, (build.__name__, Section(build.__name__, stage, build)))
+    SECTIONS.clear()
+    SECTIONS.update(items)
+
+
+_register_after("decisions_summary", "description", promises_against_practice)
