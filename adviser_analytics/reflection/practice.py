@@ -47,8 +47,9 @@ def promises(context: dict) -> list[Promise]:
         out.append(Promise("reply_within", f"you reply within {_days(days)}", value=float(days)))
     if context.get("connect_with"):
         rels = tuple(relationship_of[w] for w in context["connect_with"])
-        out.append(Promise("connect_with",
-                           f"you connect with {_join_words(context['connect_with'])}",
+        # the advice speaks in the first person; the report speaks to the adviser
+        whom = [w.replace(" I advise", " you advise") for w in context["connect_with"]]
+        out.append(Promise("connect_with", f"you connect with {_join_words(whom)}",
                            relationships=rels))
     stance = context.get("introductions")
     if stance == "not_made":
@@ -69,13 +70,16 @@ def _measure(r, promise: Promise) -> str:
     v, m, model, period = r.view, r.metrics, r.model, r.period
     if promise.kind == "reply_within":
         load = m["load"]
-        req, within = load["requests"], load.get("answered_within_target")
-        if not req:
+        due, within = load.get("due_requests"), load.get("answered_within_target")
+        if not load["requests"]:
             return "no request for help started in this period."
-        if within is None:
-            return "the reply times could not be compared with this aim."
-        return (f"{v.part(within, req)} of {v.n(req)} requests that started in this period "
-                f"were answered within {promise.value:g} days.")
+        if within is None or not due:
+            return ("no request of this period has reached its reply aim yet (the exports "
+                    "end too soon after it).")
+        return (f"{v.part(within, due)} of {v.n(due)} requests that started in this period "
+                f"were answered within {promise.value:g} days"
+                + (" (requests whose aim had not yet passed at the end of the exports are "
+                   "left out)" if due < load["requests"] else "") + ".")
     if promise.kind == "connect_with":
         decisions = model.decisions_in_period()
         accepted = decisions.loc[(decisions["kind"] == "invitation")
@@ -104,8 +108,8 @@ def _measure(r, promise: Promise) -> str:
         within = sum(1 for w in rows if w["budget"] is not None and not w["over_budget"])
         budgeted = weeks["weeks_with_budget"]
         median = weeks["median_minutes"]
-        return (f"{v.part(within, budgeted)} of {v.n(budgeted)} weeks stayed within the "
-                "weekly time your policy plans"
+        return (f"{v.part(within, budgeted)} of {v.n(budgeted)} weeks meeting this period "
+                "stayed within the weekly time your policy plans"
                 + (f" (a typical week took about {median:.0f} minutes, estimated from your "
                    "replies)" if median is not None else "") + ".")
     raise ValueError(f"unknown promise {promise.kind!r}")
