@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from adviser_analytics import reflection
-from adviser_analytics.advice import PLURALS, advice_context
+from adviser_analytics.advice import advice_context
 from adviser_analytics.reflection.practice import promises
 from adviser_analytics.reflection.sections import SECTIONS
 from adviser_analytics.store import Workspace
@@ -133,3 +133,38 @@ def test_supervision_version_suppresses_small_counts(labelled_workspace):
     text = r.promises_against_practice().text
     for number in re.findall(r"\b(\d+) of\b", text):
         assert int(number) == 0 or int(number) >= 5, text
+
+
+# ------------------------------------------------------------------------------ values
+
+def _with_message(workspace, start, end):
+    with Workspace.open(workspace) as ws:
+        inv = ws.invitations()
+    inc = inv.loc[inv["direction"] == "incoming"]
+    sent = pd.to_datetime(inc["sent_at"], utc=True)
+    inc = inc.loc[(sent >= pd.Timestamp(start, tz="UTC"))
+                  & (sent < pd.Timestamp(end, tz="UTC") + pd.Timedelta(days=1))]
+    k = int(inc["message"].fillna("").astype(str).str.strip().str.len().gt(0).sum())
+    return k, len(inc)
+
+
+def test_values_counts_personal_invitations_by_hand(labelled_workspace):
+    start, end = "2026-02-01", "2026-04-30"
+    k, n = _with_message(labelled_workspace, start, end)
+    assert 0 < k < n
+    text = reflection.open_report(labelled_workspace, start, end, "self").values().text
+    assert f"{k} of {n} invitations you received carried a personal message" in text
+    assert "95 % interval" in text
+
+
+def test_values_in_supervision_name_no_employer_and_no_contact(labelled_workspace):
+    r_self = reflection.open_report(labelled_workspace, "2025-01-01", "2026-06-30", "self")
+    r_sup = reflection.open_report(labelled_workspace, "2025-01-01", "2026-06-30",
+                                   "supervision")
+    html = str(r_sup.values().html)
+    companies = {str(c) for c in r_self.data.people["company"].dropna() if str(c).strip()}
+    names = {str(x) for x in r_self.data.people["name"].dropna() if str(x).strip()} \
+        if "name" in r_self.data.people else set()
+    assert not [c for c in companies if c in html]
+    assert not [x for x in names if x in html]
+    assert "employer</th>" not in html and "contact</th>" not in html

@@ -13,12 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pandas as pd
-
-from .render import Block, render
+from .render import Block, bullets, paragraph, render, section, table
 from .sections import SECTIONS, Section
 
-__all__ = ["Promise", "promises", "promises_against_practice"]
+__all__ = ["Promise", "promises", "promises_against_practice", "values"]
 
 #: outcomes of an introduction request in which the adviser brokered the introduction
 BROKERED = ("made", "met")
@@ -38,7 +36,7 @@ class Promise:
 
 def promises(context: dict) -> list[Promise]:
     """The measurable promises in an advice context (:func:`advice.advice_context`)."""
-    from ..advice import PLURALS, _join_words, _days
+    from ..advice import PLURALS, _days, _join_words
 
     relationship_of = {words: rel for rel, words in PLURALS.items()}
     out = []
@@ -135,6 +133,83 @@ def promises_against_practice(r) -> Block:
     return Block(render("promises.html", title=title, rows=rows, note=note), text)
 
 
+def _interval(v, share_ci, k, n) -> str:
+    """``; 95 % interval a–b %`` when the view shows statistics for this base."""
+    if share_ci is None or not v.statistic_ok(n) or v.pct(k, n) is None:
+        return ""
+    low, high = share_ci
+    return f"; 95 % interval {100 * low:.0f}–{100 * high:.0f} %"
+
+
+def values(r) -> Block:
+    """The values the policy serves, measured: personal invitations, replies outside working
+    hours, weekly time against the budget, the spread of introductions, keeping in touch."""
+    from ..metrics import values as V
+
+    v, model, period, d = r.view, r.model, r.period, r.data
+    start, end = period.start, period.end
+    parts = []
+    inv = V.personal_invitations(d.invitations, d.labels, start, end)
+    n, k = inv["incoming"], inv["with_message"]
+    items = [f"{v.part(k, n)} of {v.n(n)} invitations you received carried a personal message "
+             f"({v.pct_text(k, n)}{_interval(v, inv['share_with_message_ci95'], k, n)})."]
+    for name, words in (("with_message", "with a message"),
+                        ("without_message", "without one")):
+        dec = inv[f"{name}_decisions"]
+        if dec["decided"]:
+            items.append(f"Of those {words} that you decided, you accepted "
+                         f"{v.part(dec['accepted'], dec['decided'])} of {v.n(dec['decided'])} "
+                         f"({v.pct_text(dec['accepted'], dec['decided'])}"
+                         f"{_interval(v, dec['accepted_rate_ci95'], dec['accepted'], dec['decided'])}).")
+    parts.append(paragraph("Person-centred contact: invitations with a personal message."))
+    parts.append(bullets(items))
+    policy = model.policy
+    if policy is not None:
+        wh = policy.capacity_version(end).working_hours
+        if wh is not None:
+            out = V.out_of_hours_replies(d.messages, wh, start, end)
+            m = out["replies"]
+            parts.append(paragraph(
+                f"Looking after yourself: of {v.n(m)} messages you sent, "
+                f"{v.part(out['outside_hours'], m)} were outside your working hours and "
+                f"{v.part(out['weekend'], m)} at weekends ({wh.timezone} time)."))
+        weeks = V.weekly_minutes(d.messages, policy, start, end)
+        if weeks["weeks_with_budget"]:
+            parts.append(paragraph(
+                f"{v.part(weeks['weeks_over_budget'], weeks['weeks_with_budget'])} of "
+                f"{v.n(weeks['weeks_with_budget'])} weeks meeting this period went over the "
+                "weekly time your policy plans for replies (estimated from your messages)."))
+    spread = V.introductions_spread(d.introductions, d.people, start, end)
+    if spread["asked"]:
+        words = (f"Impartiality: {v.n(spread['asked'])} introductions were asked of you, "
+                 f"{v.part(spread['brokered'], spread['asked'])} made; "
+                 f"{v.n(spread['employer_known'])} to people whose employer is known, at "
+                 f"{v.n(spread['employers'])} employers.")
+        if spread["concentrated"]:
+            words += (" Most of them went to few employers (a concentration worth reflecting "
+                      "on: does every client get the same chance of an introduction?).")
+        parts.append(paragraph(words))
+        if v.names_people and spread["per_employer"]:
+            rows = [(e["company"], e["asked"], e["brokered"])
+                    for e in spread["per_employer"][:8]]
+            parts.append(table(["employer", "asked", "made"], rows,
+                               "Introductions by the employer of the person introduced to.",
+                               numeric_from=1))
+    else:
+        parts.append(paragraph("Impartiality: no introduction was asked of you in this period."))
+    kept = V.keep_in_touch(d.people, d.messages, d.labels, end)
+    parts.append(paragraph(
+        f"Keeping in touch: {v.n(kept['count'])} professional contacts you have not exchanged "
+        f"a message with in the {kept['months']} months up to {kept['as_of']}."))
+    if v.names_people and kept["people"]:
+        rows = [(p["name"], p["company"] or "", p["last_spoken"] or "never")
+                for p in kept["people"][:15]]
+        parts.append(table(["contact", "employer", "last message"], rows,
+                           "The keep-in-touch list (the longest silences first; 15 at most).",
+                           numeric_from=99))
+    return section("Values, measured", *parts)
+
+
 def _register_after(anchor: str, stage: str, build) -> None:
     """Put ``build`` into the registry just after ``anchor`` (the notebook's order)."""
     if build.__name__ in SECTIONS:
@@ -147,3 +222,4 @@ def _register_after(anchor: str, stage: str, build) -> None:
 
 
 _register_after("decisions_summary", "description", promises_against_practice)
+_register_after("promises_against_practice", "description", values)
