@@ -168,3 +168,41 @@ def test_values_in_supervision_name_no_employer_and_no_contact(labelled_workspac
     assert not [c for c in companies if c in html]
     assert not [x for x in names if x in html]
     assert "employer</th>" not in html and "contact</th>" not in html
+
+
+def _accepted_with_message(workspace, start, end):
+    """Accepted of decided incoming invitations with a personal message (hand count)."""
+    with Workspace.open(workspace) as ws:
+        inv, labels = ws.invitations(), ws.labels()
+    dec = labels.loc[labels["kind"] == "decision"].drop_duplicates("subject", keep="last")
+    inc = inv.loc[inv["direction"] == "incoming"].copy()
+    sent = pd.to_datetime(inc["sent_at"], utc=True)
+    inc = inc.loc[(sent >= pd.Timestamp(start, tz="UTC"))
+                  & (sent < pd.Timestamp(end, tz="UTC") + pd.Timedelta(days=1))]
+    inc = inc.loc[inc["message"].fillna("").astype(str).str.strip().str.len() > 0]
+    inc["subject"] = inc["invitation_id"].astype("int64").astype(str)
+    joined = inc.merge(dec[["subject", "value"]], on="subject")
+    joined = joined.loc[joined["value"] != "pending"]
+    return int((joined["value"] == "accept").sum()), len(joined)
+
+
+def test_the_story_moves_after_the_policy_change(labelled_workspace):
+    # the sample story: more personalised invitations accepted after the change (2026-01-05),
+    # introductions asked only after it, and concentrated on one employer
+    before = ("2025-01-01", "2026-01-04")
+    after = ("2026-01-05", "2026-06-30")
+    (ka, na), (kb, nb) = (_accepted_with_message(labelled_workspace, *p) for p in (before, after))
+    assert ka / na < kb / nb
+    t_before = reflection.open_report(labelled_workspace, *before, "self").values().text
+    t_after = reflection.open_report(labelled_workspace, *after, "self").values().text
+    assert f"Of those with a message that you decided, you accepted {ka} of {na}" in t_before
+    assert f"Of those with a message that you decided, you accepted {kb} of {nb}" in t_after
+    assert "no introduction was asked of you" in t_before
+    with Workspace.open(labelled_workspace) as ws:
+        intro = ws.introductions()
+    asked = pd.to_datetime(intro["requested_on"], utc=True)
+    n_after = int(((asked >= pd.Timestamp(after[0], tz="UTC"))
+                   & (asked < pd.Timestamp("2026-07-01", tz="UTC"))).sum())
+    assert n_after > 0
+    assert f"{n_after} introductions were asked of you" in t_after
+    assert "concentration worth reflecting on" in t_after
