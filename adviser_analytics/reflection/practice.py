@@ -5,8 +5,9 @@ the "Advice for contacting" text is written from, so the advice and the report s
 list of promises: :func:`promises` turns that context into the promises that can be
 measured, and :func:`promises_against_practice` measures each for the report's period.
 
-The section is registered into :data:`.sections.SECTIONS` just after ``decisions_summary``
-(the description of what was done), so its notebook cell stands just before "Feelings".
+Both sections here (and :func:`values`) are registered at the end of :mod:`.sections`, just
+after ``decisions_summary`` (the description of what was done): their notebook cells stand
+just before "Feelings".
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .render import Block, bullets, paragraph, render, section, table
-from .sections import SECTIONS, Section
 
 __all__ = ["Promise", "promises", "promises_against_practice", "values"]
 
@@ -208,18 +208,3 @@ def values(r) -> Block:
                            "The keep-in-touch list (the longest silences first; 15 at most).",
                            numeric_from=99))
     return section("Values, measured", *parts)
-
-
-def _register_after(anchor: str, stage: str, build) -> None:
-    """Put ``build`` into the registry just after ``anchor`` (the notebook's order)."""
-    if build.__name__ in SECTIONS:
-        raise ValueError(f"section {build.__name__} registered twice")
-    items = list(SECTIONS.items())
-    at = [name for name, _ in items].index(anchor) + 1
-    items.insert(at, (build.__name__, Section(build.__name__, stage, build)))
-    SECTIONS.clear()
-    SECTIONS.update(items)
-
-
-_register_after("decisions_summary", "description", promises_against_practice)
-_register_after("promises_against_practice", "description", values)

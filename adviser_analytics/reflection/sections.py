@@ -559,5 +559,22 @@ def about(r) -> Block:
                         version=__version__))
 
 
-# sections kept in their own modules (they register themselves in the notebook's order)
-from . import practice  # noqa: E402,F401
+# ------------------------------------------------------------------------------------------
+# sections kept in their own modules, placed in the notebook's order
+
+
+def _register_after(anchor: str, stage: str, build: Callable[..., Block]) -> None:
+    """Put ``build`` into the registry just after ``anchor``."""
+    if build.__name__ in SECTIONS:
+        raise ValueError(f"section {build.__name__} registered twice")
+    items = list(SECTIONS.items())
+    items.insert(list(SECTIONS).index(anchor) + 1,
+                 (build.__name__, Section(build.__name__, stage, build)))
+    SECTIONS.clear()
+    SECTIONS.update(items)
+
+
+from .practice import promises_against_practice, values  # noqa: E402
+
+_register_after("decisions_summary", "description", promises_against_practice)
+_register_after("promises_against_practice", "description", values)
