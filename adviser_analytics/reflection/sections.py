@@ -626,3 +626,24 @@ def about(r) -> Block:
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     return Block(render("about.html", items=prompts.about_items(r.view), now=now,
                         version=__version__))
+
+
+# ------------------------------------------------------------------------------------------
+# sections kept in their own modules, placed in the notebook's order
+
+
+def _register_after(anchor: str, stage: str, build: Callable[..., Block]) -> None:
+    """Put ``build`` into the registry just after ``anchor``."""
+    if build.__name__ in SECTIONS:
+        raise ValueError(f"section {build.__name__} registered twice")
+    items = list(SECTIONS.items())
+    items.insert(list(SECTIONS).index(anchor) + 1,
+                 (build.__name__, Section(build.__name__, stage, build)))
+    SECTIONS.clear()
+    SECTIONS.update(items)
+
+
+from .practice import promises_against_practice, values  # noqa: E402
+
+_register_after("decisions_summary", "description", promises_against_practice)
+_register_after("promises_against_practice", "description", values)
