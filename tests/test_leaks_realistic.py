@@ -16,7 +16,7 @@ from adviser_analytics import privacy, reports
 from adviser_analytics.cli import main
 from adviser_analytics.errors import PrivacyError
 from adviser_analytics.samples_realistic import ONE_WORD_EMPLOYERS, realistic_account
-from adviser_analytics.workspace import Workspace
+from adviser_analytics.store import Workspace
 
 ROOT = Path(__file__).resolve().parent.parent
 MONTHS = ("2026-03-01", "2026-05-31")

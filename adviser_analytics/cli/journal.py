@@ -30,7 +30,7 @@ def run(args) -> int:
     from adviser_analytics import journal
     from adviser_analytics.files import write_atomic
     from adviser_analytics.periods import parse_date
-    from adviser_analytics.workspace import Workspace
+    from adviser_analytics.store import Workspace
 
     try:
         start = parse_date(args.date_from, what="--from").isoformat() if args.date_from else None
