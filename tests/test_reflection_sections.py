@@ -213,8 +213,9 @@ def test_waiting_coverage_and_provisional_words():
     load = {"waiting": 7, "overdue": 2, "lapsed": 135}
     assert prompts.waiting_text(load, 5) == (
         "7 waiting, 2 past your 5-day aim; 135 older threads lapsed.")
+    # the adviser's own totals: the same words for supervision (disclosure by risk)
     assert prompts.waiting_text(load, 5, SupervisionView()) == (
-        "7 waiting, <5 past your 5-day aim; 135 older threads lapsed.")
+        "7 waiting, 2 past your 5-day aim; 135 older threads lapsed.")
     assert prompts.waiting_text({"waiting": 0, "overdue": None, "lapsed": 1}) == (
         "0 waiting; 1 older thread lapsed.")
     assert prompts.waiting_text({"waiting": 3, "overdue": 0, "lapsed": 0}, 2.5) == (

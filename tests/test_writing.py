@@ -19,8 +19,8 @@ from helpers import build
 from adviser_analytics import journal, reports, writing
 from adviser_analytics.cli import main
 from adviser_analytics.periods import Period
-from adviser_analytics.store import writing as stored
 from adviser_analytics.store import Workspace
+from adviser_analytics.store import writing as stored
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_PATH = ROOT / "notebooks" / "reflection_report.ipynb"

@@ -31,10 +31,12 @@ from adviser_analytics.store.workspace import (
     Workspace,
     default_path,
     utc_now,
+    worded_error,
+    workspace_lock,
 )
 
 __all__ = [
     "DB_NAME", "ENV_VAR", "SECRET_NAME", "LABEL_KINDS", "LABEL_SOURCES", "MESSAGE_KEY_COLUMNS",
     "MESSAGE_KEY_INDEX", "MIGRATIONS", "SCHEMA_VERSION", "Owner", "Workspace", "default_path",
-    "message_keys", "natural_key_hashes", "utc_now",
+    "message_keys", "natural_key_hashes", "utc_now", "worded_error", "workspace_lock",
 ]
