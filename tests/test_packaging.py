@@ -52,8 +52,14 @@ def installed(tmp_path_factory) -> tuple[Path, dict]:
     own = Path(_run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                     cwd=base, env=env).stdout.strip())
     ours = Path(sysconfig.get_paths()["purelib"])
-    assert not list(ours.glob("adviser_analytics*")), "the test environment holds the project"
-    (own / "zz_test_dependencies.pth").write_text(f"{ours}\n", encoding="utf-8")
+    # The dependencies of this test environment, without the project itself (``make test``
+    # installs it in editable mode there): a folder of links to everything else.
+    deps = base / "dependencies"
+    deps.mkdir()
+    for entry in ours.iterdir():
+        if not entry.name.startswith(("adviser_analytics", "__editable__")):
+            (deps / entry.name).symlink_to(entry)
+    (own / "zz_test_dependencies.pth").write_text(f"{deps}\n", encoding="utf-8")
     # The dependencies' data files (nbconvert's HTML templates, kernel specs) as pip would
     # have installed them into the new environment.
     (venv / "share").mkdir(exist_ok=True)
