@@ -13,9 +13,36 @@ import pandas as pd
 LABEL_KINDS = ("relationship", "decision", "handling", "referral", "outcome")
 LABEL_SOURCES = ("inferred", "suggested", "confirmed")
 
+# The messages table's columns as schema v1 created them; v3 rebuilds the table with these
+# columns plus ``message_key`` (and without the four-column text index), so both are written
+# from this one list.
+_MESSAGE_COLUMNS = """\
+        message_id INTEGER PRIMARY KEY,
+        conversation_id TEXT NOT NULL,
+        conversation_title TEXT,
+        sent_at TEXT NOT NULL,
+        sender_key TEXT NOT NULL,
+        sender_name TEXT,
+        sender_url TEXT,
+        to_names TEXT,
+        recipient_urls TEXT,
+        subject TEXT,
+        content TEXT,
+        folder TEXT,
+        direction TEXT NOT NULL CHECK(direction IN ('inbound', 'outbound')),
+        counterpart_key TEXT,
+        exclusion TEXT,
+        occurrence INTEGER NOT NULL DEFAULT 0,
+        first_seen_on TEXT,
+        last_seen_on TEXT,
+"""
+_MESSAGE_COLUMN_NAMES = ", ".join(
+    line.split()[0] for line in _MESSAGE_COLUMNS.splitlines() if line.strip()
+)
+
 # Each entry upgrades the schema by one version; PRAGMA user_version records where a file is.
 MIGRATIONS: list[str] = [
-    """
+    f"""
     CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
     CREATE TABLE snapshots(
         snapshot_id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -44,25 +71,7 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY(snapshot_id, connected_on)
     );
     CREATE TABLE messages(
-        message_id INTEGER PRIMARY KEY,
-        conversation_id TEXT NOT NULL,
-        conversation_title TEXT,
-        sent_at TEXT NOT NULL,
-        sender_key TEXT NOT NULL,
-        sender_name TEXT,
-        sender_url TEXT,
-        to_names TEXT,
-        recipient_urls TEXT,
-        subject TEXT,
-        content TEXT,
-        folder TEXT,
-        direction TEXT NOT NULL CHECK(direction IN ('inbound', 'outbound')),
-        counterpart_key TEXT,
-        exclusion TEXT,
-        occurrence INTEGER NOT NULL DEFAULT 0,
-        first_seen_on TEXT,
-        last_seen_on TEXT,
-        UNIQUE(conversation_id, sent_at, sender_key, occurrence)
+{_MESSAGE_COLUMNS}        UNIQUE(conversation_id, sent_at, sender_key, occurrence)
     );
     CREATE INDEX messages_sent_at ON messages(sent_at);
     CREATE TABLE invitations(
@@ -135,34 +144,12 @@ MIGRATIONS: list[str] = [
     # the natural key, see :func:`message_keys`) instead of a four-column text index, and the
     # ``sent_at`` index goes (readers load all messages anyway): ingest writes far less.
     # Message ids are kept; the keys are computed after this script (``Workspace._migrate``).
-    """
+    f"""
     CREATE TABLE messages_v3(
-        message_id INTEGER PRIMARY KEY,
-        conversation_id TEXT NOT NULL,
-        conversation_title TEXT,
-        sent_at TEXT NOT NULL,
-        sender_key TEXT NOT NULL,
-        sender_name TEXT,
-        sender_url TEXT,
-        to_names TEXT,
-        recipient_urls TEXT,
-        subject TEXT,
-        content TEXT,
-        folder TEXT,
-        direction TEXT NOT NULL CHECK(direction IN ('inbound', 'outbound')),
-        counterpart_key TEXT,
-        exclusion TEXT,
-        occurrence INTEGER NOT NULL DEFAULT 0,
-        first_seen_on TEXT,
-        last_seen_on TEXT,
-        message_key INTEGER
+{_MESSAGE_COLUMNS}        message_key INTEGER
     );
-    INSERT INTO messages_v3(message_id, conversation_id, conversation_title, sent_at, sender_key,
-        sender_name, sender_url, to_names, recipient_urls, subject, content, folder, direction,
-        counterpart_key, exclusion, occurrence, first_seen_on, last_seen_on)
-    SELECT message_id, conversation_id, conversation_title, sent_at, sender_key,
-        sender_name, sender_url, to_names, recipient_urls, subject, content, folder, direction,
-        counterpart_key, exclusion, occurrence, first_seen_on, last_seen_on FROM messages;
+    INSERT INTO messages_v3({_MESSAGE_COLUMN_NAMES})
+    SELECT {_MESSAGE_COLUMN_NAMES} FROM messages;
     DROP TABLE messages;
     ALTER TABLE messages_v3 RENAME TO messages;
     """,
@@ -223,5 +210,3 @@ def split_sql(script: str) -> list[str]:
     """Split a migration script into statements (no semicolons inside our DDL strings)."""
     return [part.strip() for part in script.split(";") if part.strip()]
 
-
-_split_sql = split_sql  # the name tests used before the move

@@ -38,9 +38,9 @@ from adviser_analytics.store.schema import (
     MIGRATIONS,
     SCHEMA_VERSION,
     _message_key_canary,
-    _split_sql,
     message_keys,
     natural_key_hashes,  # noqa: F401  (re-exported)
+    split_sql,
 )
 
 DB_NAME = "adviser.sqlite"
@@ -167,7 +167,7 @@ class Workspace:
                                         "brought up to date")
         for number in range(version, SCHEMA_VERSION):
             with self.transaction():
-                for statement in _split_sql(MIGRATIONS[number]):
+                for statement in split_sql(MIGRATIONS[number]):
                     self.db.execute(statement)
                 self.db.execute(f"PRAGMA user_version = {number + 1}")
                 if number == 0:
