@@ -7,6 +7,7 @@ wins. Every read is bounded by :class:`ReadLimits`, counted on the bytes actuall
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import os
@@ -14,7 +15,7 @@ import re
 import stat
 import threading
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
 
 from adviser_analytics.errors import BadExportError
@@ -151,6 +152,19 @@ class Source:
                 f"{human_size(self.limits.max_total_bytes)}", file=self.where(name),
                 what_to_do=REDOWNLOAD_ZIP)
 
+    def _pieces(self, handle, digest, piece: int,
+                check: Callable[[int], None]) -> Iterator[bytes]:
+        """The bytes of an open ``handle`` in pieces of ``piece`` bytes, each added to
+        ``digest`` after ``check`` has seen the size read so far (it raises to stop the
+        read); the bytes count towards the export's total once the file is read through."""
+        size = 0
+        while chunk := handle.read(piece):
+            size += len(chunk)
+            check(size)
+            digest.update(chunk)
+            yield chunk
+        self.total += size
+
 
 class ZipSource(Source):
     def __init__(self, path: Path, limits: ReadLimits):
@@ -208,32 +222,26 @@ class ZipSource(Source):
             raise self._too_big(name, info.file_size)
         # The compressed bytes a member can really use are bounded by the archive itself.
         compressed = max(1, min(info.compress_size, self.archive_size))
-        size_read = 0
+
+        def check(size: int) -> None:
+            self._count(name, size)
+            if size > limits.ratio_min_bytes and size > limits.max_ratio * compressed:
+                raise BadExportError(
+                    f"this file unpacks to more than {limits.max_ratio:g} times its "
+                    f"packed size ({human_size(size)} from {human_size(compressed)} "
+                    "so far), which is how a 'zip bomb' looks, not a LinkedIn export; "
+                    "it was not unpacked further", file=self.where(name),
+                    what_to_do=REDOWNLOAD_ZIP)
+
         try:
             with self.zip.open(info) as member:
-                while True:
-                    chunk = member.read(piece)
-                    if not chunk:
-                        break
-                    digest.update(chunk)
-                    size_read += len(chunk)
-                    size = size_read
-                    self._count(name, size)
-                    if size > limits.ratio_min_bytes and size > limits.max_ratio * compressed:
-                        raise BadExportError(
-                            f"this file unpacks to more than {limits.max_ratio:g} times its "
-                            f"packed size ({human_size(size)} from {human_size(compressed)} "
-                            "so far), which is how a 'zip bomb' looks, not a LinkedIn export; "
-                            "it was not unpacked further", file=self.where(name),
-                            what_to_do=REDOWNLOAD_ZIP)
-                    yield chunk
+                yield from self._pieces(member, digest, piece, check)
         except BadExportError:
             raise
         except Exception as exc:  # hostile bytes inside zipfile/zlib
             raise BadExportError(
                 "this file in the zip is damaged or incomplete (the download may have been "
                 "cut off)", file=self.where(name), what_to_do=REDOWNLOAD_ZIP) from exc
-        self.total += size_read
 
     def close(self) -> None:
         try:
@@ -295,7 +303,10 @@ class FolderSource(Source):
             what_to_do="Copy the file itself into the export folder in place of the link, or "
                        "give this tool the .zip you downloaded from LinkedIn")
 
-    def read(self, name: str, *, keep: bool = True) -> tuple[bytes, Digest]:
+    @contextlib.contextmanager
+    def _open(self, name: str):
+        """``(handle, size)`` of a regular file inside the folder, counted against the limits;
+        a failure to read it, then or while it is read, is worded for the adviser."""
         full = self.path / name
         if not self._inside(full):  # (swapped for a link since the folder was listed)
             raise self._link_out(name)
@@ -306,54 +317,38 @@ class FolderSource(Source):
                     raise BadExportError("this is not a regular file", file=self.where(name),
                                          what_to_do=GIVE_EXPORT)
                 self._count(name, info.st_size)
-                if not keep:
-                    digest = hashlib.file_digest(handle, "sha256").hexdigest()
-                    self.total += info.st_size
-                    return b"", Digest(digest)
-                data = handle.read(info.st_size + 1)
+                yield handle, info.st_size
         except OSError as exc:
             raise BadExportError(f"this file cannot be read ({exc.strerror or exc})",
                                  file=self.where(name),
                                  what_to_do="Check the file's permissions and that the disk is "
                                             "readable, then try again") from None
-        if len(data) > info.st_size:
-            raise BadExportError("this file changed while it was being read",
-                                 file=self.where(name),
-                                 what_to_do="Close any program writing to it and try again")
+
+    def _changed(self, name: str) -> BadExportError:
+        return BadExportError("this file changed while it was being read",
+                              file=self.where(name),
+                              what_to_do="Close any program writing to it and try again")
+
+    def read(self, name: str, *, keep: bool = True) -> tuple[bytes, Digest]:
+        with self._open(name) as (handle, size):
+            if not keep:
+                digest = hashlib.file_digest(handle, "sha256").hexdigest()
+                self.total += size
+                return b"", Digest(digest)
+            data = handle.read(size + 1)
+        if len(data) > size:
+            raise self._changed(name)
         self.total += len(data)
         return data, Digest.in_background(data)
 
-
     def stream(self, name: str, digest, piece: int = 16 * _CHUNK) -> Iterator[bytes]:
-        full = self.path / name
-        if not self._inside(full):
-            raise self._link_out(name)
-        try:
-            with open(full, "rb") as handle:
-                info = os.fstat(handle.fileno())
-                if not stat.S_ISREG(info.st_mode):
-                    raise BadExportError("this is not a regular file", file=self.where(name),
-                                         what_to_do=GIVE_EXPORT)
-                self._count(name, info.st_size)
-                size = 0
-                while True:
-                    chunk = handle.read(piece)
-                    if not chunk:
-                        break
-                    size += len(chunk)
-                    if size > info.st_size:
-                        raise BadExportError("this file changed while it was being read",
-                                             file=self.where(name),
-                                             what_to_do="Close any program writing to it and "
-                                                        "try again")
-                    digest.update(chunk)
-                    yield chunk
-        except OSError as exc:
-            raise BadExportError(f"this file cannot be read ({exc.strerror or exc})",
-                                 file=self.where(name),
-                                 what_to_do="Check the file's permissions and that the disk is "
-                                            "readable, then try again") from None
-        self.total += size
+        with self._open(name) as (handle, expected):
+
+            def check(size: int) -> None:
+                if size > expected:
+                    raise self._changed(name)
+
+            yield from self._pieces(handle, digest, piece, check)
 
 
 def open_source(path, limits: ReadLimits) -> Source:
