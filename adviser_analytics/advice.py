@@ -22,13 +22,12 @@ from pathlib import Path
 import jinja2
 
 from adviser_analytics.errors import AdviserAnalyticsError
+from adviser_analytics.resources import template_environment
 
 __all__ = ["TEMPLATE_NAME", "PolicyParts", "read_policy", "advice_context", "render_advice",
            "Advice", "build_advice"]
 
 TEMPLATE_NAME = "advice.txt.j2"
-PACKAGE_TEMPLATES = Path(__file__).resolve().parent / "templates"
-WORKSPACE_TEMPLATES = "templates"  # folder inside the workspace for the adviser's own copies
 REFERRAL_WORDS = {"appointment": "book an appointment", "mentor": "find an alumni mentor",
                   "event": "events and fairs", "resource": "guides and resources",
                   "reception": "ask reception", "other": "other help"}
@@ -123,12 +122,7 @@ def _days(value) -> str:
 
 
 def _environment(workspace: Path | None) -> jinja2.Environment:
-    folders = []
-    if workspace is not None:
-        folders.append(str(Path(workspace) / WORKSPACE_TEMPLATES))
-    folders.append(str(PACKAGE_TEMPLATES))
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(folders), autoescape=False,
-                             undefined=jinja2.StrictUndefined, keep_trailing_newline=False)
+    env = template_environment(workspace=workspace, undefined=jinja2.StrictUndefined)
     env.filters["join_words"] = _join_words
     env.filters["days"] = _days
     return env
@@ -249,8 +243,7 @@ def _paragraphs_html(text: str):
 
 
 def as_html(advice: Advice) -> str:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(PACKAGE_TEMPLATES)),
-                             autoescape=True)
+    env = template_environment()
     columns = []
     if advice.compared:
         columns.append({"title": f"Before: {advice.previous_version}",

@@ -15,11 +15,11 @@ import io
 from datetime import UTC, datetime
 from pathlib import Path
 
-import jinja2
 import pandas as pd
 
-from adviser_analytics.advice import PACKAGE_TEMPLATES, WORKSPACE_TEMPLATES, read_policy
+from adviser_analytics.advice import read_policy
 from adviser_analytics.files import write_atomic
+from adviser_analytics.resources import template_environment
 from adviser_analytics.textsafety import spreadsheet_safe_frame
 
 __all__ = ["HANDOVER_RELATIONSHIPS", "CSV_COLUMNS", "handover_rows", "checklist",
@@ -96,9 +96,7 @@ def handover_csv(rows: pd.DataFrame) -> str:
 
 def handover_html(rows: pd.DataFrame, parts, owner_name: str | None, include_clients: bool,
                   workspace: Path | None = None) -> str:
-    folders = ([str(Path(workspace) / WORKSPACE_TEMPLATES)] if workspace else []) + [
-        str(PACKAGE_TEMPLATES)]
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(folders), autoescape=True)
+    env = template_environment(workspace=workspace)
     groups = []
     for relationship in (*HANDOVER_RELATIONSHIPS, "client"):
         part = rows[rows["relationship"] == relationship]

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .periods import Period
+from .resources import template_environment
 from .writing import WRITING_CELLS
 
 __all__ = ["Journal", "build_journal", "to_markdown", "to_html"]
@@ -97,11 +98,7 @@ def to_markdown(journal: Journal) -> str:
 
 
 def to_html(journal: Journal) -> str:
-    from jinja2 import Environment, PackageLoader, select_autoescape
-
-    env = Environment(loader=PackageLoader("adviser_analytics", "templates"),
-                      autoescape=select_autoescape(["html"]))
-    return env.get_template("journal.html").render(
+    return template_environment().get_template("journal.html").render(
         title=journal.title, intro=journal.intro, empty=journal.empty,
         periods=journal.periods, audience=journal.audience)
 

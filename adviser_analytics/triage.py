@@ -46,6 +46,7 @@ from markupsafe import Markup
 from adviser_analytics import labels as L
 from adviser_analytics.errors import AdviserAnalyticsError
 from adviser_analytics.metrics.episodes import requests as find_requests
+from adviser_analytics.resources import template_environment
 from adviser_analytics.store import Workspace
 from adviser_analytics.textsafety import (
     html_text as safe_text,  # entities decoded once, then escaped
@@ -421,8 +422,8 @@ def _export_text(value: object) -> Markup:
     return Markup(safe_text(value))
 
 
-_ENV = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined,
-                          trim_blocks=True, lstrip_blocks=True)
+_ENV = template_environment(undefined=jinja2.StrictUndefined, trim_blocks=True,
+                           lstrip_blocks=True)
 _ENV.filters["text"] = _export_text
 _ITEM = _ENV.from_string("""\
 {% if item is none %}

@@ -6,9 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from adviser_analytics.advice import (
-    PACKAGE_TEMPLATES,
     TEMPLATE_NAME,
-    WORKSPACE_TEMPLATES,
     as_html,
     as_markdown,
     as_text,
@@ -18,6 +16,7 @@ from adviser_analytics.advice import (
 from adviser_analytics.cli.common import emit, workspace_path
 from adviser_analytics.errors import AdviserAnalyticsError, UsageError
 from adviser_analytics.files import write_atomic
+from adviser_analytics.resources import PACKAGE_TEMPLATES, WORKSPACE_TEMPLATES
 
 
 def add_parser(commands, common) -> None:

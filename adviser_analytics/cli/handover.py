@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from adviser_analytics.advice import PACKAGE_TEMPLATES, WORKSPACE_TEMPLATES
 from adviser_analytics.cli.common import emit, workspace_path
 from adviser_analytics.handover import RELATIONSHIP_WORDS, write_handover
+from adviser_analytics.resources import PACKAGE_TEMPLATES, WORKSPACE_TEMPLATES
 
 
 def add_parser(commands, common) -> None:

@@ -17,9 +17,10 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment
 from markupsafe import Markup
 
+from ..resources import REFLECTION_TEMPLATES, template_environment
 from ..textsafety import html_text
 
 __all__ = ["Block", "FigureBlock", "render", "table", "frame_table", "paragraph", "bullets",
@@ -47,9 +48,7 @@ def cell_text(value: object) -> Markup:
 
 @functools.cache
 def _environment() -> Environment:
-    env = Environment(loader=PackageLoader("adviser_analytics.reflection", "templates"),
-                      autoescape=select_autoescape(["html"]), trim_blocks=True,
-                      lstrip_blocks=True, keep_trailing_newline=False)
+    env = template_environment(REFLECTION_TEMPLATES, trim_blocks=True, lstrip_blocks=True)
     env.filters["cell"] = cell_text
     return env
 
