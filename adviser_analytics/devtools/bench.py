@@ -14,13 +14,11 @@ that its peak memory is its own. Targets (from the issues):
 from __future__ import annotations
 
 import argparse
-import json
-import resource
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
+
+from adviser_analytics.devtools.measure import run_stage, stage_main, timed
 
 BENCH_DIR = Path("bench-data")
 FILES = ("Connections.csv", "messages.csv", "Invitations.csv")
@@ -38,23 +36,21 @@ def _header_line(path: Path) -> int:
 def stage_bare_read(export: Path) -> dict:
     import pandas as pd
 
-    start = time.perf_counter()
     rows = 0
-    for name in FILES:
-        path = next(export.rglob(name))
-        rows += len(pd.read_csv(path, engine="pyarrow", skiprows=_header_line(path)))
-    return {"seconds": time.perf_counter() - start, "rows": rows}
+    with timed() as took:
+        for name in FILES:
+            path = next(export.rglob(name))
+            rows += len(pd.read_csv(path, engine="pyarrow", skiprows=_header_line(path)))
+    return {**took, "rows": rows}
 
 
 def stage_ingest(export: Path, workspace: Path) -> dict:
     from adviser_analytics.ingest import ingest
     from adviser_analytics.store import Workspace
 
-    start = time.perf_counter()
-    with Workspace.create(workspace) as ws:
+    with timed() as took, Workspace.create(workspace) as ws:
         done = ingest(ws, [export])
-    return {"seconds": time.perf_counter() - start, "result": done.to_dict(),
-            "parts": dict(done.seconds)}
+    return {**took, "result": done.to_dict(), "parts": dict(done.seconds)}
 
 
 def stage_metrics(workspace: Path, month: str) -> dict:
@@ -66,10 +62,9 @@ def stage_metrics(workspace: Path, month: str) -> dict:
 
     first = pd.Timestamp(month + "-01").date()
     last = (pd.Timestamp(month + "-01") + pd.offsets.MonthEnd(0)).date()
-    start = time.perf_counter()
-    with Workspace.open(workspace) as ws:
+    with timed() as took, Workspace.open(workspace) as ws:
         metrics = compute(ws, Period(first, last))
-    return {"seconds": time.perf_counter() - start, "requests": metrics["load"]["requests"]}
+    return {**took, "requests": metrics["load"]["requests"]}
 
 
 STAGES = {"bare_read": stage_bare_read, "ingest": stage_ingest, "metrics": stage_metrics}
@@ -77,13 +72,7 @@ STAGES = {"bare_read": stage_bare_read, "ingest": stage_ingest, "metrics": stage
 
 def _run_stage(name: str, *args: str) -> dict:
     """Run one stage in a child process; return its figures, its peak memory included."""
-    done = subprocess.run(
-        [sys.executable, "-m", "adviser_analytics.devtools.bench", "--stage", name, *args],
-        capture_output=True, text=True,
-    )
-    if done.returncode:
-        raise SystemExit(f"bench stage {name} failed:\n{done.stderr}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_stage("adviser_analytics.devtools.bench", name, *args)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -93,10 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("rest", nargs="*")
     args = parser.parse_args(argv)
     if args.stage:
-        result = STAGES[args.stage](*[Path(a) if "/" in a else a for a in args.rest])
-        result["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(json.dumps(result, default=str))
-        return 0
+        return stage_main(STAGES, args.stage, [Path(a) if "/" in a else a for a in args.rest])
 
     root = Path(args.dir)
     export = root / "maximal"

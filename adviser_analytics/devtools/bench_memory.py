@@ -24,14 +24,11 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
-import json
 import random
-import resource
 import shutil
-import subprocess
-import sys
-import time
 from pathlib import Path
+
+from adviser_analytics.devtools.measure import run_stage, stage_main, timed
 
 BENCH_DIR = Path("bench-data")
 TARGET_MIB = 1536
@@ -82,30 +79,25 @@ def generate(folder: Path, gib: float) -> int:
 def stage_read(export: Path) -> dict:
     from adviser_analytics.export import read_export
 
-    start = time.perf_counter()
-    contents = read_export(export)
-    return {"seconds": time.perf_counter() - start, "messages": len(contents.messages)}
+    with timed() as took:
+        contents = read_export(export)
+    return {**took, "messages": len(contents.messages)}
 
 
 def stage_ingest(export: Path, workspace: Path) -> dict:
     from adviser_analytics.ingest import ingest
     from adviser_analytics.store import Workspace
 
-    start = time.perf_counter()
-    with Workspace.create(workspace) as ws:
+    with timed() as took, Workspace.create(workspace) as ws:
         done = ingest(ws, [export])
-    return {"seconds": time.perf_counter() - start, "messages": done.totals.get("messages")}
+    return {**took, "messages": done.totals.get("messages")}
 
 
 STAGES = {"read": stage_read, "ingest": stage_ingest}
 
 
 def _run_stage(name: str, *args: Path) -> dict:
-    done = subprocess.run([sys.executable, "-m", "adviser_analytics.devtools.bench_memory", "--stage",
-                           name, *map(str, args)], capture_output=True, text=True)
-    if done.returncode:
-        raise SystemExit(f"bench stage {name} failed:\n{done.stderr}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_stage("adviser_analytics.devtools.bench_memory", name, *args)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -116,10 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("rest", nargs="*")
     args = parser.parse_args(argv)
     if args.stage:
-        result = STAGES[args.stage](*map(Path, args.rest))
-        result["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(json.dumps(result))
-        return 0
+        return stage_main(STAGES, args.stage, [Path(a) for a in args.rest])
     folder = Path(args.dir) / f"memory-{args.gib:g}"
     export = folder / "export"
     if not (export / "messages.csv").is_file():

@@ -23,9 +23,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
+from adviser_analytics.devtools.measure import timed
 from adviser_analytics.periods import Period, split
 
 TARGET = 0.5
@@ -46,30 +46,35 @@ def plain_loop(workspace: Path, periods: list[Period], out: Path,
     notebook = notebook or notebook_path()
     out.mkdir(parents=True, exist_ok=True)
     env = child_environment()  # what our own runs give their kernels: a like-for-like loop
-    start = time.perf_counter()
-    for p in periods:
-        executed = out / f"{p.slug}.ipynb"
-        subprocess.run([_bin("papermill"), str(notebook), str(executed),
-                        "-p", "workspace", str(workspace.resolve()),
-                        "-p", "period_from", p.start.isoformat(),
-                        "-p", "period_to", p.end.isoformat(), "-p", "audience", "self",
-                        "--cwd", str(notebook.parent)],
-                       check=True, env=env, capture_output=True)
-        subprocess.run([_bin("jupyter"), "nbconvert", "--to", "html", "--no-input",
-                        str(executed)], check=True, env=env, capture_output=True)
-    return time.perf_counter() - start
+    with timed() as took:
+        for p in periods:
+            _plain_period(notebook, workspace, p, out, env)
+    return took["seconds"]
+
+
+def _plain_period(notebook: Path, workspace: Path, p: Period, out: Path, env: dict) -> None:
+    """One period the plain way: the papermill CLI, then nbconvert's."""
+    executed = out / f"{p.slug}.ipynb"
+    subprocess.run([_bin("papermill"), str(notebook), str(executed),
+                    "-p", "workspace", str(workspace.resolve()),
+                    "-p", "period_from", p.start.isoformat(),
+                    "-p", "period_to", p.end.isoformat(), "-p", "audience", "self",
+                    "--cwd", str(notebook.parent)],
+                   check=True, env=env, capture_output=True)
+    subprocess.run([_bin("jupyter"), "nbconvert", "--to", "html", "--no-input",
+                    str(executed)], check=True, env=env, capture_output=True)
 
 
 def ours(workspace: Path, periods: list[Period], out: Path, jobs: int) -> float:
     """Seconds for ``report`` (self audience) over the same periods, run as the command
     would be (a fresh process)."""
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "adviser_analytics", "report",
-                    "--workspace", str(workspace), "--from", periods[0].start.isoformat(),
-                    "--to", periods[-1].end.isoformat(), "--every", "month",
-                    "--out", str(out), "--jobs", str(jobs)],
-                   check=True, capture_output=True)
-    return time.perf_counter() - start
+    with timed() as took:
+        subprocess.run([sys.executable, "-m", "adviser_analytics", "report",
+                        "--workspace", str(workspace), "--from", periods[0].start.isoformat(),
+                        "--to", periods[-1].end.isoformat(), "--every", "month",
+                        "--out", str(out), "--jobs", str(jobs)],
+                       check=True, capture_output=True)
+    return took["seconds"]
 
 
 def bench_reports(workspace: str | os.PathLike, periods: list[Period] | None = None,
