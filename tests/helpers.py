@@ -2,6 +2,9 @@
 
 - ``build_reports_workspace``: the demo's sample workspace, built once per session, for the
   report and notebook tests.
+- ``story_scores`` / ``shortfalls``: the label suggestions on the sample story scored against
+  the generator's truth (what ``devtools.evaluate_labels`` prints), and the labels whose
+  precision or recall fall below a floor.
 - ``build`` / ``copy_of`` and friends: a small multi-snapshot workspace, written row by row
   with the workspace's own tables, for the label and triage tests.
 
@@ -16,6 +19,7 @@ left unanswered, and an introduction request.
 from __future__ import annotations
 
 import atexit
+import json
 import shutil
 import tempfile
 from pathlib import Path
@@ -237,3 +241,28 @@ def build_reports_workspace(tmp_path_factory, request) -> Path:
         (base / "notebooks").mkdir()
         _BUILT["workspace"] = workspace
     return _BUILT["workspace"]
+
+
+def story_scores(workspace: Path, series_folder: Path) -> dict:
+    """``family -> label -> {"precision", "recall", "truth", ...}``: the label suggestions
+    made on ``workspace`` (the sample story) compared with ``series_folder/truth.json``."""
+    from adviser_analytics.devtools.evaluate_labels import compare
+    from adviser_analytics.labels import suggest
+
+    truth = json.loads((series_folder / "truth.json").read_text(encoding="utf-8"))
+    with Workspace.open(workspace) as ws:
+        with ws.transaction():
+            suggest(ws)
+        return compare(ws, truth)
+
+
+def shortfalls(scores: dict, floors: dict[tuple[str, str], tuple[float, float]]) -> list:
+    """``(family, label, score)`` for each label whose precision or recall is below its
+    ``(precision, recall)`` floor (a precision of None, nothing suggested, falls short)."""
+    short = []
+    for (family, label), (precision, recall) in floors.items():
+        score = scores[family][label]
+        if (score["precision"] is None or score["precision"] < precision
+                or score["recall"] < recall):
+            short.append((family, label, score))
+    return short
