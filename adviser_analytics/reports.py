@@ -35,7 +35,6 @@ import atexit
 import contextlib
 import copy
 import datetime as dt
-import html
 import json
 import os
 import platform
@@ -53,6 +52,7 @@ from .errors import AdviserAnalyticsError, PrivacyError, ReportError
 from .files import append_line as _append_line
 from .files import private_folder, write_atomic
 from .periods import Period, split
+from .resources import template_environment
 
 __all__ = [
     "NOTEBOOK", "NOTEBOOK_ENV", "AUDIENCES", "PeriodResult", "ReportRun", "run_reports",
@@ -703,76 +703,30 @@ def read_manifest(folder: Path) -> dict:
         return {"reports": {}}
 
 
-_PAGE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<title>{title}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; margin: 2em auto; max-width: 62em; padding: 0 1em;
-       color: #222; }}
-table {{ border-collapse: collapse; width: 100%; margin-bottom: 2em; }}
-th, td {{ border-bottom: 1px solid #ddd; padding: 0.35em 0.6em; text-align: left;
-          white-space: nowrap; }}
-td.n {{ text-align: right; }}
-td.w {{ white-space: normal; min-width: 16em; }}
-.note {{ color: #555; }}
-</style></head><body>
-<h1>{title}</h1>
-{body}
-</body></html>
-"""
-
-
-def _index_table(entries: list[dict], prefix: str) -> str:
-    rows = []
-    for e in sorted(entries, key=lambda e: (e["from"], e["to"]), reverse=True):
-        h = e.get("headline", {})
-        href = html.escape(prefix + e["file"], quote=True)
-        rows.append(
-            "<tr>"
-            f"<td><a href=\"{href}\">{html.escape(e['label'])}</a></td>"
-            f"<td>{html.escape(e['from'])} to {html.escape(e['to'])}</td>"
-            f"<td>{html.escape(e['audience'])}</td>"
-            f"<td>{html.escape(e['generated_at'])}</td>"
-            f"<td class=\"n\">{html.escape(str(h.get('requests', '–')))}</td>"
-            f"<td class=\"n\">{html.escape(str(h.get('reply_rate', '–')))}</td>"
-            f"<td class=\"w\">{html.escape(str(h.get('waiting', '–')))}</td>"
-            f"<td class=\"n\">{html.escape(str(h.get('conformance', '–')))}</td>"
-            "</tr>")
-    head = ("<tr><th>period</th><th>dates</th><th>audience</th><th>generated</th>"
-            "<th>requests</th><th>reply rate</th><th>waiting for a reply</th>"
-            "<th>following policy</th></tr>")
-    return f"<table><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
+INDEX_TEMPLATE = "reports_index.html.j2"
+_INDEX_FIGURES = ("requests", "reply_rate", "waiting", "conformance")
 
 
 def build_index(entries_by_audience: dict[str, list[dict]], prefix_by_audience: dict[str, str],
                 title: str) -> str:
-    """An index page: one table per audience, newest period first."""
-    parts = [
-        "<p class=\"note\">Reflection reports: material for your own reflection and for "
-        "supervision, not a rating. Requests: requests for help that started in the period; "
-        "reply rate: the share answered; waiting: requests without a reply at the period's "
-        "end, how many of them were past your reply aim, and older threads that lapsed "
-        "(counted, never listed); following policy: decisions matching the policy "
-        "version in force.</p>"]
+    """An index page (``templates/reports_index.html.j2``): one table per audience, newest
+    period first; a figure a report has no headline for shows as a dash."""
+    groups = []
     for audience in AUDIENCES:
         entries = entries_by_audience.get(audience)
         if not entries:
             continue
-        if audience == "supervision":
-            parts.append("<h2>Supervision version</h2><p class=\"note\">Pseudonyms only; "
-                         "your own totals as they are; in breakdowns and rows about one "
-                         "person counts of 1-4 shown as &lt;5 and no percentage on fewer "
-                         "than 10. Pseudonymised, not anonymous: share it with your "
-                         "supervisor as personal data.</p>")
-        else:
-            parts.append("<h2>Your own version</h2><p class=\"note\">Names people: keep it "
-                         "on your computer.</p>")
-        parts.append(_index_table(entries, prefix_by_audience.get(audience, "")))
-    if len(parts) == 1:
-        parts.append("<p>No reports yet.</p>")
-    return _PAGE.format(title=html.escape(title), body="\n".join(parts))
+        rows = []
+        for e in sorted(entries, key=lambda e: (e["from"], e["to"]), reverse=True):
+            figures = e.get("headline", {})
+            rows.append({**{k: e[k] for k in ("file", "label", "from", "to", "audience",
+                                              "generated_at")},
+                         **{k: str(figures.get(k, "–")) for k in _INDEX_FIGURES}})
+        groups.append({"audience": audience, "prefix": prefix_by_audience.get(audience, ""),
+                       "entries": rows})
+    return template_environment(trim_blocks=True, keep_trailing_newline=True).get_template(
+        INDEX_TEMPLATE).render(
+        title=title, groups=groups)
 
 
 # ------------------------------------------------------------------------------------------
