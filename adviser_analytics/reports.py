@@ -724,9 +724,8 @@ def build_index(entries_by_audience: dict[str, list[dict]], prefix_by_audience: 
                          **{k: str(figures.get(k, "–")) for k in _INDEX_FIGURES}})
         groups.append({"audience": audience, "prefix": prefix_by_audience.get(audience, ""),
                        "entries": rows})
-    return template_environment(trim_blocks=True, keep_trailing_newline=True).get_template(
-        INDEX_TEMPLATE).render(
-        title=title, groups=groups)
+    env = template_environment(trim_blocks=True, keep_trailing_newline=True)
+    return env.get_template(INDEX_TEMPLATE).render(title=title, groups=groups)
 
 
 # ------------------------------------------------------------------------------------------

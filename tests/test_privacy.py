@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import stat
@@ -729,3 +730,38 @@ def test_strip_html():
     assert T.strip_html("x<script>alert(1)</script>y<br>z") == "xy\nz"
     assert T.strip_html("plain   text\r\n\r\n\r\nnext") == "plain text\n\nnext"
     assert T.strip_html(None) is None
+
+
+def _index_entry(label: str = "2026-03", waiting: str = "7 waiting, 2 past your 5-day aim; "
+                 "135 older threads lapsed") -> dict:
+    return {"file": f"{label}.html", "label": label, "from": "2026-03-01", "to": "2026-03-31",
+            "audience": "supervision", "generated_at": "2026-04-01T09:00:00Z",
+            "headline": {"requests": "12", "reply_rate": "75 %", "waiting": waiting,
+                         "conformance": "<5"}}
+
+
+def test_the_index_of_reports_marks_its_data_cells_for_the_leak_check():
+    from adviser_analytics.reports import build_index
+
+    index = P.report_index(WORD_PEOPLE, None)
+    page = build_index({"supervision": [_index_entry()]}, {"supervision": ""},
+                       "Reflection reports (supervision)")
+    assert page.count('data-aa="data"') == 7 and '<table data-aa="report">' in page
+    assert P.find_leaks([("index.html", page)], index) == []  # "waiting" is the page's word
+    planted = build_index({"supervision": [_index_entry(label="Floor")]}, {"supervision": ""},
+                          "Reflection reports (supervision)")
+    leaks = P.find_leaks([("index.html", planted)], index)
+    assert [(x.kind, x.where) for x in leaks] == [
+        ("name", "in the table 'Supervision version', row 1")]
+
+
+def test_the_manifests_waiting_sentence_is_the_reports_own_words():
+    """manifest.json keeps each report's headline as text; its waiting sentence ("7 waiting,
+    2 past your 5-day aim") is the report's own words and figures, though a contact is called
+    Waiting; a name in its place is still caught."""
+    index = P.report_index(WORD_PEOPLE, None)
+    manifest = json.dumps({"reports": {"2026-03": _index_entry()}})
+    assert P.find_leaks([("manifest.json", manifest)], index) == []
+    named = json.dumps({"reports": {"2026-03": _index_entry(waiting="7 waiting for Quorfle")}})
+    leaks = P.find_leaks([("manifest.json", named)], index)
+    assert leaks and {x.kind for x in leaks} == {"name"}

@@ -802,7 +802,9 @@ def _own_sentence(text: str) -> bool:
     """A cell the report composed from its own words and figures ("7 waiting, 2 past your
     5-day aim; 135 older threads lapsed"): at least one number, and every word one the report
     writes itself (a plural of one too). A name never comes with a figure in its cell, and a
-    cell of words alone is still checked."""
+    cell of words alone is still checked. Still needed for ``manifest.json``, which keeps each
+    report's headline (the waiting sentence) as a JSON string, where every value is data; the
+    index page itself leaves that cell unmarked (``templates/reports_index.html.j2``)."""
     tokens = _tokens(text)
     if not any(t.isdigit() for t in tokens):
         return False
