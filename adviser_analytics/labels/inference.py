@@ -28,6 +28,7 @@ from adviser_analytics.labels.store import empty_labels, iso_day
 from adviser_analytics.metrics.episodes import request_key
 from adviser_analytics.metrics.episodes import requests as find_requests
 from adviser_analytics.people import name_keys
+from adviser_analytics.policy import NO_REPLY_NEEDED
 from adviser_analytics.store import Workspace, snapshots
 
 UNANSWERED_DAYS = 21      # an invitation or request older than this, still unanswered
@@ -347,7 +348,7 @@ def infer_handling(d: WorkspaceData, by_rules: pd.DataFrame,
     if acks is not None and len(acks):
         rows.append(pd.DataFrame({
             "kind": "handling", "subject": acks["request_key"].astype(object),
-            "value": "no_reply_needed", "source": "suggested", "rule": acks["rule"],
+            "value": NO_REPLY_NEEDED, "source": "suggested", "rule": acks["rule"],
             "reason": "an acknowledgement only: they wrote \"" + acks["words"].astype(str)
             + "\""}))
     answered = e[replied & ~ruled]

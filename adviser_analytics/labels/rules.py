@@ -23,6 +23,7 @@ import yaml
 
 from adviser_analytics.errors import BadLabelsError
 from adviser_analytics.labels.store import VOCABULARY
+from adviser_analytics.policy import NO_REPLY_NEEDED
 from adviser_analytics.store import Workspace
 
 __all__ = [
@@ -264,10 +265,10 @@ def load_rules(path: str | Path | None = None) -> Rules:
                     fail(f"{name}: explain rules suggest the handling 'explain' only")
                 value = "explain"
             elif family == "acknowledgement":
-                if value is not None and str(value).strip().lower() != "no_reply_needed":
+                if value is not None and str(value).strip().lower() != NO_REPLY_NEEDED:
                     fail(f"{name}: acknowledgement rules suggest the handling "
-                         "'no_reply_needed' only")
-                value = "no_reply_needed"
+                         f"'{NO_REPLY_NEEDED}' only")
+                value = NO_REPLY_NEEDED
             else:
                 value = None
             fields = _str_list(entry.get("fields"), "fields", fail) or (

@@ -13,17 +13,23 @@ import numpy as np
 import pandas as pd
 
 from adviser_analytics.errors import BadLabelsError
-from adviser_analytics.policy import DECISIONS, HANDLINGS, OUTCOMES, RELATIONSHIPS
+from adviser_analytics.policy import (
+    DECISIONS,
+    HANDLINGS,
+    OUTCOMES,
+    REFERRAL_KINDS,
+    RELATIONSHIPS,
+)
 from adviser_analytics.store import LABEL_KINDS, Workspace, utc_now
 from adviser_analytics.store import labels as sql
 from adviser_analytics.store.labels import LABEL_COLUMNS, unit
 
-REFERRALS = ("appointment", "mentor", "event", "resource", "reception", "other")
+#: the policy's referral kinds, and "other" (a referral with no service link)
+REFERRALS = (*REFERRAL_KINDS, "other")
 VOCABULARY: dict[str, tuple[str, ...]] = {
     "relationship": RELATIONSHIPS,
     "decision": DECISIONS,
-    # no_reply_needed (domain.md): an acknowledgement, not a request
-    "handling": tuple(dict.fromkeys((*HANDLINGS, "no_reply_needed"))),
+    "handling": HANDLINGS,  # no_reply_needed among them: an acknowledgement, not a request
     "referral": REFERRALS,
     "outcome": OUTCOMES,
 }
