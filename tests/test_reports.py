@@ -27,7 +27,8 @@ from adviser_analytics import privacy, reports, textsafety
 from adviser_analytics.cli import main
 from adviser_analytics.metrics import compute
 from adviser_analytics.periods import Period
-from adviser_analytics.reflection import headline, supervision_percent
+from adviser_analytics.privacy import supervision_percent
+from adviser_analytics.reflection import headline
 from adviser_analytics.store import Workspace
 
 ROOT = Path(__file__).resolve().parent.parent

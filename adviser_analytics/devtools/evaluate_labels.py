@@ -37,7 +37,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from adviser_analytics.labels import Rules, _first_rule, load_rules, rules_for, suggest
+from adviser_analytics.labels import Rules, first_rule, load_rules, rules_for, suggest
 from adviser_analytics.store import Workspace
 
 # what the data and rules cannot reach, said next to the figures
@@ -135,7 +135,7 @@ def compare(ws: Workspace, truth: dict, rules: Rules | None = None) -> dict:
     # per owner message: the decline rules on every owner message
     messages = ws.messages()
     owner_messages = messages[messages["direction"] == "outbound"]
-    hits = _first_rule(owner_messages["content"], (rules or rules_for(ws)).family("explain"))
+    hits = first_rule(owner_messages["content"], (rules or rules_for(ws)).family("explain"))
     matched = owner_messages[hits["rule"].notna()]
     stamp = matched["sent_at"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
     result["explain"]["messages"] = _score(

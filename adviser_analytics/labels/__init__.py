@@ -101,12 +101,3 @@ __all__ = [
     "acknowledgements", "acknowledgement_runs", "group_conversations", "link_regex",
     "TO_IDENTIFY",
 ]
-
-# The names used before the labels package, kept for this round (triage.py and
-# evaluate_labels.py reach them): use the public names above in new code.
-_first_rule = first_rule
-_stored = stored_labels
-_unit = unit
-_write = write_labels
-_remove = remove_labels
-_LABEL_COLUMNS = LABEL_COLUMNS

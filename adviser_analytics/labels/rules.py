@@ -436,6 +436,3 @@ def acknowledgements(texts: pd.Series, rules: list[Rule], filler: tuple[str, ...
         out.loc[index, "words"] = todo[index].map(clip)
         out.loc[index, "order"] = order
     return out
-
-
-_first_rule = first_rule  # the name used before the labels package (evaluate_labels)

@@ -26,7 +26,6 @@ drift); the adviser writes *feelings*, *conclusion* and *action plan* in the not
 
 from __future__ import annotations
 
-from ..privacy import supervision_percent
 from .explore import Explorer, explore
 from .model import (
     all_person_keys,
@@ -43,7 +42,7 @@ from .views import AUDIENCES, view_for
 __all__ = [
     "AUDIENCES", "Block", "FigureBlock", "ReflectionReport", "Explorer", "open_report",
     "explore", "resolve_workspace", "ensure_pseudonyms", "previous_periods", "period_title",
-    "all_person_keys", "headline", "supervision_percent", "SECTIONS",
+    "all_person_keys", "headline", "SECTIONS",
 ]
 
 

@@ -29,8 +29,6 @@ import pandas as pd
 
 from adviser_analytics.errors import AdviserAnalyticsError, WorkspaceError
 from adviser_analytics.store.schema import (
-    _CANARY_ROWS,  # noqa: F401  (tests and the old module path reach it here)
-    LABEL_KINDS,  # noqa: F401  (re-exported)
     LABEL_SOURCES,
     MESSAGE_KEY_CANARY,
     MESSAGE_KEY_COLUMNS,
@@ -39,7 +37,6 @@ from adviser_analytics.store.schema import (
     SCHEMA_VERSION,
     _message_key_canary,
     message_keys,
-    natural_key_hashes,  # noqa: F401  (re-exported)
     split_sql,
 )
 
