@@ -380,3 +380,32 @@ def test_erasure_holds_through_the_monthly_routine(tmp_path, monkeypatch, capsys
     for captured in outputs:
         text = (captured.out + captured.err).lower()
         assert not [n for n in needles if n.lower() in text]
+
+
+def test_text_dropped_at_ingest_leaves_no_copy_in_any_file(sample_workspace, sample_exports,
+                                                           monkeypatch):
+    """The retention window moves on at an ingest: the text it drops is gone from the file's
+    free space and the write-ahead log too, though SQLite's secure deletion is off by default
+    (set ON only for that ingest, then back)."""
+    _secure_delete_off_by_default(monkeypatch)
+    with Workspace.open(sample_workspace) as ws:
+        with ws.transaction():  # a retention set earlier (no text dropped yet) ...
+            ws.set_meta(erasure.RETENTION_MONTHS_KEY, "6")
+            ws.db.execute("DELETE FROM snapshots")  # ... and exports to read again
+        kept_from = erasure.retained_from(ws)
+        # a text only messages older than the window hold, quoted nowhere else
+        needle = ws.db.execute(
+            "SELECT old.content FROM messages AS old WHERE old.sent_at < ?1 "
+            "AND length(old.content) >= 40 AND NOT EXISTS (SELECT 1 FROM messages AS new "
+            "WHERE new.sent_at >= ?1 AND instr(new.content, old.content)) "
+            "AND NOT EXISTS (SELECT 1 FROM labels WHERE instr(labels.reason, old.content)) "
+            "ORDER BY old.sent_at LIMIT 1", (kept_from,)).fetchone()[0].encode()
+    assert needle in (sample_workspace / DB_NAME).read_bytes()
+    with Workspace.open(sample_workspace) as ws:
+        ingest(ws, sample_exports)
+        assert ws.db.execute("PRAGMA secure_delete").fetchone()[0] == 0  # set back after
+        assert ws.db.execute("SELECT COUNT(*) FROM messages WHERE sent_at < ? "
+                             "AND content IS NOT NULL", (kept_from,)).fetchone()[0] == 0
+        for path in sample_workspace.iterdir():
+            if path.is_file() and path.name != "pseudonym.key":
+                assert needle not in path.read_bytes(), path.name

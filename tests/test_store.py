@@ -135,3 +135,17 @@ def test_pseudonyms_once_given_are_kept(ws):
     again = ensure_pseudonyms(ws, [BO, OWNER])
     assert again[ADA] == first[ADA] and again[BO] == first[BO] and set(again) == {ADA, BO, OWNER}
     assert stored_pseudonyms(ws) == again
+
+
+def test_actions_at_a_transactions_end_run_once_last_first_and_know_if_it_committed(ws):
+    ran = []
+    with ws.transaction():
+        ws.at_transaction_end(lambda committed: ran.append(("first", committed)))
+        ws.at_transaction_end(lambda committed: ran.append(("second", committed)))
+    assert ran == [("second", True), ("first", True)]
+    with pytest.raises(RuntimeError), ws.transaction():
+        ws.at_transaction_end(lambda committed: ran.append(("failed", committed)))
+        raise RuntimeError("stop")
+    with ws.transaction():
+        pass
+    assert ran[2:] == [("failed", False)]

@@ -35,6 +35,7 @@ import hmac
 import os
 import re
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -312,7 +313,9 @@ def respect_register(ws: Workspace, people: pd.DataFrame, messages: pd.DataFrame
     kept_from = retained_from(ws)
     if kept_from:
         if retention_months(ws):  # the window moves on: stored text now too old goes too
-            _drop_text_before(ws, kept_from)
+            _secure_until_committed(ws)
+            if any(_drop_text_before(ws, kept_from).values()):
+                _rebuild_search_index(ws)
         old = messages["sent_at"] < kept_from
         messages = messages.assign(**{c: messages[c].mask(old) for c in ("content", "subject",
                                                                         "conversation_title")})
@@ -407,14 +410,37 @@ def _secure_finish(ws: Workspace) -> None:
                        "workspace, then run the same forget command again to finish")
 
 
+def _secure_delete_on(ws: Workspace) -> Callable[[], None]:
+    """Turn SQLite's secure deletion on (freed space and pages overwritten with zeros);
+    returns what sets it back as it was."""
+    before = int(ws.db.execute("PRAGMA secure_delete").fetchone()[0])
+    ws.db.execute("PRAGMA secure_delete = ON")
+    return lambda: ws.db.execute(f"PRAGMA secure_delete = {before}")
+
+
 @contextlib.contextmanager
 def _secure_delete(ws: Workspace):
-    before = ws.db.execute("PRAGMA secure_delete").fetchone()[0]
-    ws.db.execute("PRAGMA secure_delete = ON")
+    set_back = _secure_delete_on(ws)
     try:
         yield
     finally:
-        ws.db.execute(f"PRAGMA secure_delete = {int(before)}")
+        set_back()
+
+
+def _secure_until_committed(ws: Workspace) -> None:
+    """Secure deletion for the rest of the caller's transaction (an ingest moving the
+    retention window), set back when it ends; once committed, the write-ahead log is copied
+    into the file and emptied, so neither the file's old pages nor the log keep dropped text.
+    (No ``VACUUM``: freed pages are already zeroed. A notebook reading the workspace may
+    delay emptying the log until the next checkpoint.)"""
+    set_back = _secure_delete_on(ws)
+
+    def end(committed: bool) -> None:
+        set_back()
+        if committed:
+            ws.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    ws.at_transaction_end(end)
 
 
 def _rebuild_search_index(ws: Workspace) -> None:

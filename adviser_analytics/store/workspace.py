@@ -77,6 +77,7 @@ class Workspace:
     def __init__(self, path: Path, connection: sqlite3.Connection):
         self.path = path
         self.db = connection
+        self._at_end: list[Callable[[bool], None]] = []
 
     # ---------------------------------------------------------------- opening
     @classmethod
@@ -230,10 +231,23 @@ class Workspace:
         except BaseException as error:
             if self.db.in_transaction:  # (SQLite may have rolled back already: disk full)
                 self.db.execute("ROLLBACK")
+            self._transaction_ended(committed=False)
             worded = worded_error(error, self.path) if isinstance(error, Exception) else None
             if worded is not None:
                 raise worded from None
             raise
+        self._transaction_ended(committed=True)
+
+    def at_transaction_end(self, action: Callable[[bool], None]) -> None:
+        """Run ``action(committed)`` once the current transaction has committed or rolled
+        back (e.g. to set a connection setting back, or to checkpoint after a commit); the
+        last registered runs first, so settings changed twice are set back in order."""
+        self._at_end.append(action)
+
+    def _transaction_ended(self, committed: bool) -> None:
+        actions, self._at_end = self._at_end, []
+        for action in reversed(actions):
+            action(committed)
 
     # ---------------------------------------------------------------- meta
     def meta(self, key: str) -> str | None:
