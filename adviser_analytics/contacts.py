@@ -68,8 +68,9 @@ def _note(row) -> str:
     return " ".join(parts)
 
 
-def to_vcard(rows: pd.DataFrame) -> str:
-    """All cards as one vCard 3.0 text (CRLF line ends, as the standard asks)."""
+def vcard_vobject(rows: pd.DataFrame) -> str:
+    """All cards as one vCard 3.0 text, each built and serialised by ``vobject`` (the
+    reference :func:`to_vcard` is checked against; about 1 ms a card)."""
     import vobject
 
     cards = []
@@ -97,6 +98,65 @@ def to_vcard(rows: pd.DataFrame) -> str:
                 RELATIONSHIP_WORDS.get(row.relationship, row.relationship)]
         cards.append(card.serialize(validate=False))  # N and FN are always there
     return "".join(cards)
+
+
+def _escape(values: pd.Series) -> pd.Series:
+    """vCard text escaping (RFC 2426, as ``vobject`` writes it), for a whole column."""
+    return (values.str.replace("\\", "\\\\", regex=False).str.replace(";", "\\;", regex=False)
+            .str.replace(",", "\\,", regex=False).str.replace("\r\n", "\\n", regex=False)
+            .str.replace("\n", "\\n", regex=False).str.replace("\r", "\\n", regex=False))
+
+
+def _fold(line: str) -> str:
+    """One content line folded as ``vobject`` folds it: lines of 75 characters or more are
+    cut before 75 octets (never inside a character), continued after a space."""
+    if len(line) < 75:
+        return line + "\r\n"
+    out, octets = [], 0
+    for char in line:
+        size = len(char.encode("utf-8"))
+        if octets + size > 75:
+            out.append("\r\n ")
+            octets = 1
+        out.append(char)
+        octets += size
+    return "".join(out) + "\r\n"
+
+
+def to_vcard(rows: pd.DataFrame) -> str:
+    """All cards as one vCard 3.0 text (CRLF line ends, as the standard asks): the same
+    bytes :func:`vcard_vobject` writes (a test holds them equal), made column by column
+    instead of one ``vobject`` object per card, which took over a minute at 30,000
+    connections. Properties in ``vobject``'s order (VERSION, then by name)."""
+    text = {c: rows[c].map(_text) for c in ("name", "email", "company", "position",
+                                            "profile_url")}
+    connected = rows["connected_on"].map(
+        lambda d: d.isoformat() if d is not None and d == d else "")
+    relationship = rows["relationship"].map(
+        lambda r: RELATIONSHIP_WORDS.get(r, r) if _text(r) else "")
+    note = pd.Series([_note(r) for r in rows.itertuples(index=False)], index=rows.index,
+                     dtype=object)
+    fn = text["name"].where(text["name"] != "", text["profile_url"])
+    lines = [  # (property prefix, value, whether the card has it)
+        ("CATEGORIES:", _escape(relationship), relationship != ""),
+        ("EMAIL;TYPE=INTERNET:", _escape(text["email"]), text["email"] != ""),
+        ("FN:", _escape(fn), pd.Series(True, index=rows.index)),
+        ("N:", _escape(rows["last_name"].astype(str)) + ";"
+         + _escape(rows["first_name"].astype(str)) + ";;;", pd.Series(True, index=rows.index)),
+        ("NOTE:", _escape(note), note != ""),
+        ("ORG:", _escape(text["company"]), text["company"] != ""),
+        ("TITLE:", _escape(text["position"]), text["position"] != ""),
+        ("URL:", _escape(text["profile_url"]), text["profile_url"] != ""),
+        ("X-LINKEDIN-CONNECTED-ON:", _escape(connected), connected != ""),
+    ]
+    columns = [[prefix + v if p else None for v, p in zip(values, present, strict=True)]
+               for prefix, values, present in lines]
+    out = []
+    for card in zip(*columns, strict=True):
+        out.append("BEGIN:VCARD\r\nVERSION:3.0\r\n")
+        out.extend(_fold(line) for line in card if line is not None)
+        out.append("END:VCARD\r\n")
+    return "".join(out)
 
 
 def to_google_csv(rows: pd.DataFrame) -> str:

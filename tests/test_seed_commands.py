@@ -456,3 +456,27 @@ def test_the_sample_story_in_the_value_measures(seed_template):
     assert after["top_employer_share"] == pytest.approx(share)
     low, high = after["top_employer_share_ci95"]
     assert low < share < high
+
+
+def test_vcard_is_the_bytes_vobject_writes_for_hostile_text():
+    """to_vcard writes the cards column by column; vobject, card by card, is the reference:
+    escaping of , ; \\ and line breaks, folding at 75 octets without cutting a character."""
+    import datetime as dt
+
+    from adviser_analytics.contacts import to_vcard, vcard_vobject
+
+    hostile = ["Zoë Ångström-Łukasiewicz", "a,b;c\\d", "line\nbreak\r\nand\rcr", "",
+               "日本語の名前" * 8, "x" * 74, "é" * 74, "y" * 75, "=CMD()", "O'Brien, Jr.; PhD"]
+    n = len(hostile)
+    rows = pd.DataFrame({
+        "person_key": [f"k{i}" for i in range(n)], "name": hostile[::-1],
+        "first_name": hostile, "last_name": hostile[::-1], "email": hostile[3:] + hostile[:3],
+        "company": hostile[5:] + hostile[:5], "position": hostile[2:] + hostile[:2],
+        "profile_url": ["https://www.linkedin.com/in/a,b;c"] + hostile[1:],
+        "connected_on": [dt.date(2020, 1, i + 1) if i % 3 else None for i in range(n)],
+        "relationship": [["client", "colleague", None, "professional", "odd,value"][i % 5]
+                         for i in range(n)],
+    })
+    written = to_vcard(rows)
+    assert written == vcard_vobject(rows)
+    assert written.count("BEGIN:VCARD") == n and "\r\n " in written  # some lines folded
