@@ -88,13 +88,15 @@ def safe_percent(numerator: Any, base: Any, *, decimals: int = 0,
 
 
 def _secondary(values: dict[Any, int], relations: list[tuple[Any, list[Any]]],
-               hidden: set[Any]) -> set[Any]:
+               hidden: set[Any], fixed: set[Any] | frozenset[Any] = frozenset()) -> set[Any]:
     """Cells to hide as well so that no relation ``total = sum(parts)`` has one hidden member.
 
     ``values`` maps cell id -> count; ``relations`` lists (total id, part ids); ``hidden``
-    holds the cells already hidden (1-4). Returns the extra cells, chosen as the smallest
-    non-zero visible part (the total itself if no part qualifies). Repeats until stable,
-    since hiding a cell can leave another relation with a single hidden member.
+    holds the cells already hidden (1-4); ``fixed`` the cells always shown (totals over
+    everyone: the adviser's own). Returns the extra cells, chosen as the smallest non-zero
+    shown part that is not fixed (the total itself if no part qualifies and it is not fixed;
+    a relation with neither is left to the check of pinned cells, :func:`_pinned`). Repeats
+    until stable, since hiding a cell can leave another relation with a single hidden member.
     """
     hidden = set(hidden)
     extra: set[Any] = set()
@@ -102,16 +104,16 @@ def _secondary(values: dict[Any, int], relations: list[tuple[Any, list[Any]]],
     while changed:
         changed = False
         for total, parts in relations:
-            members = [total, *parts]
-            if sum(1 for m in members if m in hidden) != 1:
+            if sum(1 for m in (total, *parts) if m in hidden) != 1:
                 continue
-            candidates = [p for p in parts if p not in hidden and values[p] > 0]
+            candidates = [p for p in parts
+                          if p not in hidden and p not in fixed and values[p] > 0]
             if candidates:
-                pick = min(candidates, key=lambda p: values[p])  # first among equals
-            elif total not in hidden:
+                pick = min(candidates, key=lambda p: (values[p], repr(p)))
+            elif total not in hidden and total not in fixed:
                 pick = total
             else:
-                continue  # the hidden total has no non-zero part: nothing to derive
+                continue  # nothing left to hide here: left to the check of pinned cells
             hidden.add(pick)
             extra.add(pick)
             changed = True
@@ -229,8 +231,7 @@ def suppress_table(df: pd.DataFrame, count_columns: Iterable[str], total_column:
         else set()
     hideable = [cell for cell in values if cell not in fixed]
     hidden = {cell for cell in hideable if 1 <= values[cell] <= _SMALL_MAX}
-    extra = _secondary_keeping(values, relations, hidden, fixed) if fixed \
-        else _secondary(values, relations, hidden)
+    extra = _secondary(values, relations, hidden, fixed)
     hidden |= extra
     withheld = False
     for _ in range(len(values) + 1):
@@ -277,31 +278,6 @@ def suppress_table(df: pd.DataFrame, count_columns: Iterable[str], total_column:
         total_row = pd.DataFrame([last], index=[total_label], columns=out.columns, dtype="object")
         out = pd.concat([out.astype("object"), total_row])
     return out
-
-
-def _secondary_keeping(values: dict[Any, int], relations: list[tuple[Any, list[Any]]],
-                       hidden: set[Any], fixed: set[Any]) -> set[Any]:
-    """:func:`_secondary` when the cells of ``fixed`` (totals over everyone) are always shown:
-    the second cell hidden is the smallest shown non-zero member of the relation that is not
-    one of them."""
-    hidden = set(hidden)
-    extra: set[Any] = set()
-    changed = True
-    while changed:
-        changed = False
-        for total, parts in relations:
-            members = [total, *parts]
-            if sum(1 for m in members if m in hidden) != 1:
-                continue
-            candidates = [m for m in members
-                          if m not in hidden and m not in fixed and values[m] > 0]
-            if not candidates:
-                continue  # left to the check of pinned cells
-            pick = min(candidates, key=lambda p: (values[p], repr(p)))
-            hidden.add(pick)
-            extra.add(pick)
-            changed = True
-    return extra
 
 
 def supervision_percent(numerator: object, base: object) -> str | None:
@@ -530,7 +506,7 @@ def _secondary_outcomes(section: str, data: dict[str, Any], shown_section: dict[
         fixed = {"__total__"} if total is not None and base_entry is not None \
             and base_entry.scope == OWN_TOTAL else set()
         hidden = {k for k, v in values.items() if 1 <= v <= _SMALL_MAX and k not in fixed}
-        extra = _secondary_keeping(values, relations, hidden, fixed)
+        extra = _secondary(values, relations, hidden, fixed)
         hidden |= extra
         shown = shown_section[key]
         for k in value:
