@@ -167,7 +167,14 @@ def test_values_in_supervision_name_no_employer_and_no_contact(labelled_workspac
         if "name" in r_self.data.people else set()
     assert not [c for c in companies if c in html]
     assert not [x for x in names if x in html]
-    assert "employer</th>" not in html and "contact</th>" not in html
+    assert "contact</th>" not in html  # the keep-in-touch list is the adviser's only
+    # introductions by employer: each employer pseudonymised, in the order of the table
+    table = re.search(r'<table[^>]*data-metric="report.values.employers".*?</table>', html,
+                      re.DOTALL).group(0)
+    rows = re.findall(r"<tr><td[^>]*>([^<]*)</td>", table)
+    assert rows[0] == "employer A" and rows[-1] == "Total"
+    assert all(re.fullmatch(r"employer [A-Z]+|other employers|employer not known", x)
+               for x in rows[:-1]), rows
 
 
 def _accepted_with_message(workspace, start, end):
