@@ -4,10 +4,8 @@ and each is measured for the period (hand-counted here from the workspace's tabl
 from __future__ import annotations
 
 import re
-import shutil
 
 import pandas as pd
-import pytest
 
 from adviser_analytics import reflection
 from adviser_analytics.advice import advice_context
@@ -54,17 +52,6 @@ def test_a_policy_without_aims_promises_nothing_measurable():
 def test_section_stands_after_the_description_before_feelings():
     names = list(SECTIONS)
     assert names.index("promises_against_practice") == names.index("decisions_summary") + 1
-
-
-@pytest.fixture(scope="module")
-def labelled_workspace(sample_workspace_template, tmp_path_factory):
-    from adviser_analytics import labels
-
-    folder = tmp_path_factory.mktemp("practice") / "workspace"
-    shutil.copytree(sample_workspace_template, folder)
-    with Workspace.open(folder) as ws:
-        labels.suggest(ws)
-    return folder
 
 
 def _lines(block) -> dict[str, str]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import html as html_module
 import re
-import shutil
 
 import pandas as pd
 import pytest
@@ -29,17 +28,6 @@ PERIODS = (("2025-11-01", "2025-11-30"), ("2026-01-01", "2026-03-31"),
            ("2026-03-01", "2026-03-31"))
 SHOWN = re.compile(r'<(table|figure) class="aa-(?:table|figure)"([^>]*)>')
 PSEUDONYM = re.compile(r"\b[a-z]+-[0-9a-f]{4,}\b")
-
-
-@pytest.fixture(scope="module")
-def labelled_workspace(sample_workspace_template, tmp_path_factory):
-    from adviser_analytics import labels
-
-    folder = tmp_path_factory.mktemp("registry") / "workspace"
-    shutil.copytree(sample_workspace_template, folder)
-    with Workspace.open(folder) as ws:
-        labels.suggest(ws)
-    return folder
 
 
 @pytest.fixture(scope="module")
