@@ -156,7 +156,7 @@ def test_values_in_supervision_name_no_employer_and_no_contact(labelled_workspac
     assert not [x for x in names if x in html]
     assert "contact</th>" not in html  # the keep-in-touch list is the adviser's only
     # introductions by employer: each employer pseudonymised, in the order of the table
-    table = re.search(r'<table[^>]*data-metric="report.values.employers".*?</table>', html,
+    table = re.search(r'<table[^>]*data-metric="section.values.employers".*?</table>', html,
                       re.DOTALL).group(0)
     rows = re.findall(r"<tr><td[^>]*>([^<]*)</td>", table)
     assert rows[0] == "employer A" and rows[-1] == "Total"

@@ -41,7 +41,7 @@ def test_new_sections_render_in_the_browser(sample_workspace_template, tmp_path)
                 assert promises.count() == 4
                 assert promises.first.inner_text().startswith(
                     "Your advice says you reply within 5 days:")
-                employers = page.locator('table[data-metric="report.values.employers"] '
+                employers = page.locator('table[data-metric="section.values.employers"] '
                                          "tbody tr td:first-child")
                 seen[audience] = employers.all_inner_texts()
                 page.screenshot(path=str(tmp_path / f"{audience}.png"), full_page=True)

@@ -48,8 +48,8 @@ def test_every_table_and_figure_shown_to_supervision_is_registered(supervision_r
                     f"{name} shows the {tag} {key.group(1)}, which is not registered"
                 seen.add(key.group(1))
     # the sample reaches the new sections' table and the breakdowns of the older ones
-    assert {"report.values.employers", "report.key_numbers", "report.decisions.invitation",
-            "report.who_asks.relationships"} <= seen
+    assert {"section.values.employers", "section.key_numbers", "section.decisions.invitation",
+            "section.who_asks.relationships"} <= seen
 
 
 def test_every_number_of_the_new_sections_is_registered(supervision_reports, monkeypatch):
@@ -84,15 +84,15 @@ def test_an_unregistered_table_or_figure_is_withheld_from_supervision():
     picture = FigureBlock(fig, "a chart")
     plt.close(fig)
     for unregistered in (table(["a", "n"], [["x", 3]]),
-                         table(["a", "n"], [["x", 3]], metric="report.values.keep_in_touch"),
-                         table(["a", "n"], [["x", 3]], metric="report.nothing_like_it")):
+                         table(["a", "n"], [["x", 3]], metric="section.values.keep_in_touch"),
+                         table(["a", "n"], [["x", 3]], metric="section.nothing_like_it")):
         block = Block(f"<div>{unregistered}</div>")
         assert "<table" not in SupervisionView().guard(block).html
         assert "left out of the supervision version" in SupervisionView().guard(block).html
         assert SelfView().guard(block).html == block.html
     out = SupervisionView().guard(picture).html
     assert "<img" not in out and "A chart is left out" in out
-    kept = Block(str(table(["a", "n"], [["x", 3]], metric="report.key_numbers")))
+    kept = Block(str(table(["a", "n"], [["x", 3]], metric="section.key_numbers")))
     assert SupervisionView().guard(kept).html == kept.html
 
 
@@ -171,7 +171,7 @@ def test_contacts_asked_often_are_not_listed_beside_a_withheld_count(labelled_wo
     assert "<5 contacts were asked" in prompt and not PSEUDONYM.search(prompt)
     summary = r.introductions_summary().html
     assert "more than 3" in summary and not PSEUDONYM.search(summary)
-    assert 'data-metric="report.introductions.asked_often"' not in summary
+    assert 'data-metric="section.introductions.asked_often"' not in summary
     # the adviser's own version names them
     own = reflection.open_report(labelled_workspace, start, end, "self")
     prompt = next(p for p in reflection.prompts.worth_discussing(own.model, own.view)

@@ -15,7 +15,7 @@ The registry (:data:`METRICS`)
     the adviser, over everyone; ``"breakdown"``: split by a person's attributes or per person).
     So is every number the report's sections "Promises against practice" (``promises.*``) and
     "Values, measured" (``values.*``) state, and every table and figure the report's sections
-    may show a supervisor (``report.*``). :func:`suppress_metrics` and the supervision view
+    may show a supervisor (``section.*``). :func:`suppress_metrics` and the supervision view
     (``reflection.views``) are driven by it, and anything not registered is **withheld**
     (deny by default): a new metric, table or figure reaches supervision only once it is
     registered here. Tables and figures made only for the adviser are listed in
@@ -358,7 +358,7 @@ class Metric:
     - ``time``: the adviser's own time or age of the oldest wait, shown;
     - ``outcomes``: a dict of counts that add up to ``base``, with secondary suppression;
     - ``label``: not a figure (dates of the period, coverage flags), shown;
-    - ``table`` / ``figure``: a table or picture of the report (``report.<section>.<name>``):
+    - ``table`` / ``figure``: a table or picture of the report (``section.<name>[.<part>]``):
       its counts go through :func:`suppress_table` (breakdowns, with the row of totals over
       everyone shown) or :func:`counts_drawable`; one not registered is withheld.
     """
@@ -473,46 +473,46 @@ METRICS: dict[str, Metric] = _registry(
     M("values.keep_in_touch", "count", "professional contacts not spoken to for months",
       scope=BREAKDOWN),
     # the report's tables and figures (reflection/sections.py, reflection/practice.py)
-    M("report.key_numbers", "table", "the period's headline figures (own totals)"),
-    M("report.load_figure", "figure", "requests per week, answered or not, and waiting",
+    M("section.key_numbers", "table", "the period's headline figures (own totals)"),
+    M("section.load_figure", "figure", "requests per week, answered or not, and waiting",
       scope=BREAKDOWN),
-    M("report.load_table", "table", "requests per week (the chart as a table)",
+    M("section.load_table", "table", "requests per week (the chart as a table)",
       scope=BREAKDOWN),
-    M("report.who_asks.relationships", "table", "requests by relationship", scope=BREAKDOWN),
-    M("report.who_asks.people", "table", "people with more than one request",
+    M("section.who_asks.relationships", "table", "requests by relationship", scope=BREAKDOWN),
+    M("section.who_asks.people", "table", "people with more than one request",
       scope=BREAKDOWN),
-    M("report.waiting.people", "table", "the longest-waiting requests (waiting in bands)",
+    M("section.waiting.people", "table", "the longest-waiting requests (waiting in bands)",
       scope=BREAKDOWN),
-    M("report.introductions.outcomes", "table", "introduction outcomes", scope=BREAKDOWN),
-    M("report.introductions.asked_often", "table", "contacts asked for many introductions",
+    M("section.introductions.outcomes", "table", "introduction outcomes", scope=BREAKDOWN),
+    M("section.introductions.asked_often", "table", "contacts asked for many introductions",
       scope=BREAKDOWN),
-    M("report.introductions_figure", "figure", "introduction requests by month",
+    M("section.introductions_figure", "figure", "introduction requests by month",
       scope=BREAKDOWN),
-    M("report.introductions_table", "table", "introduction requests by month (the chart as "
+    M("section.introductions_table", "table", "introduction requests by month (the chart as "
       "a table)", scope=BREAKDOWN),
-    M("report.decisions.invitation", "table", "invitation decisions by relationship",
+    M("section.decisions.invitation", "table", "invitation decisions by relationship",
       scope=BREAKDOWN),
-    M("report.decisions.request", "table", "request handlings by relationship",
+    M("section.decisions.request", "table", "request handlings by relationship",
       scope=BREAKDOWN),
-    M("report.policy_in_force", "table", "what the policy in force expects (no counts)"),
-    M("report.conformance.relationships", "table", "decisions by kind and relationship",
+    M("section.policy_in_force", "table", "what the policy in force expects (no counts)"),
+    M("section.conformance.relationships", "table", "decisions by kind and relationship",
       scope=BREAKDOWN),
-    M("report.compare_earlier", "table", "this period beside earlier ones (own totals)"),
-    M("report.p_chart", "figure", "conformance over time (periods under 10 decisions left "
+    M("section.compare_earlier", "table", "this period beside earlier ones (own totals)"),
+    M("section.p_chart", "figure", "conformance over time (periods under 10 decisions left "
       "out)"),
-    M("report.decision_mix.mix", "table", "the mix of decisions against a baseline",
+    M("section.decision_mix.mix", "table", "the mix of decisions against a baseline",
       scope=BREAKDOWN),
-    M("report.decision_mix.relationships", "table", "whom the decisions concerned",
+    M("section.decision_mix.relationships", "table", "whom the decisions concerned",
       scope=BREAKDOWN),
-    M("report.values.employers", "table", "introductions by the employer of the person "
+    M("section.values.employers", "table", "introductions by the employer of the person "
       "introduced to (employers pseudonymised)", scope=BREAKDOWN),
 )
 del M
 
 #: Tables and figures of the report made for the adviser only: never registered, so that a
 #: supervision version withholds them even if a section forgot to leave them out.
-SELF_ONLY = ("report.reply_times", "report.arrival_pattern", "report.conformance.differed",
-             "report.values.keep_in_touch")
+SELF_ONLY = ("section.reply_times", "section.arrival_pattern", "section.conformance.differed",
+             "section.values.keep_in_touch")
 
 
 def metric(key: str) -> Metric | None:

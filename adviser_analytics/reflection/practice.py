@@ -178,7 +178,7 @@ def _employers_table(v, spread: dict) -> str:
     else:
         shown = v.count_table(frame[["employer", "asked"]], ["asked"])
     return frame_table(shown, "Introductions asked by the employer of the person introduced "
-                              "to.", metric="report.values.employers")
+                              "to.", metric="section.values.employers")
 
 
 def values(r) -> Block:
@@ -254,5 +254,5 @@ def values(r) -> Block:
                 for p in kept["people"][:15]]
         parts.append(table(["contact", "employer", "last message"], rows,
                            "The keep-in-touch list (the longest silences first; 15 at most).",
-                           numeric_from=99, metric="report.values.keep_in_touch"))
+                           numeric_from=99, metric="section.values.keep_in_touch"))
     return section("Values, measured", *parts)

@@ -119,7 +119,7 @@ def table(headers: Sequence[object], rows: Iterable[Sequence[object]],
           caption: str | None = None, numeric_from: int = 1,
           metric: str | None = None) -> Markup:
     """An ``aa-table``: cells right-aligned from column ``numeric_from`` on. ``metric`` is its
-    key in the privacy registry (``report.<section>.<name>``, ``privacy.METRICS``): the
+    key in the privacy registry (``section.<name>[.<part>]``, ``privacy.METRICS``): the
     supervision version withholds a table whose key is not registered."""
     return render("table.html", headers=list(headers), rows=[list(r) for r in rows],
                   caption=caption, numeric_from=numeric_from, metric=metric)

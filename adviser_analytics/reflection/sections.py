@@ -4,9 +4,9 @@ Each section is a function of a :class:`~.report.ReflectionReport` (its model, t
 its audience view) returning a :class:`~.render.Block` for one notebook cell, registered with
 :func:`section` under its name and the stage of the reflective cycle it serves. The registry
 (:data:`SECTIONS`, in notebook order) gives ``ReflectionReport`` its methods
-(``report.load_summary()``), and a test checks it against the cells of
+(``section.load_summary()``), and a test checks it against the cells of
 ``notebooks/reflection_report.ipynb``: every registered section is called there, and every
-``report.<name>()`` call there is registered.
+``section.<name>()`` call there is registered.
 
 A new section is one function here (and its cell in the notebook); its numbers come from the
 model, their display from the view, its prompts from :mod:`.prompts`.
@@ -137,7 +137,7 @@ def key_numbers(r) -> Block:
                                   if r.model.cut_short else "")
     text = "\n".join(f"{k}: {val}" for k, val in rows)
     return Block(render("key_numbers.html", table=table([heading, ""], rows,
-                                                           metric="report.key_numbers")),
+                                                           metric="section.key_numbers")),
                  text)
 
 
@@ -226,7 +226,7 @@ def load_figure(r) -> Block:
         + list(series["requests"] - series["answered_requests"]) + list(series["waiting"])
     if v.figure_ok(values):
         return FigureBlock(figures.load_figure(series, model.policy), caption,
-                           metric="report.load_figure")
+                           metric="section.load_figure")
     weekly = pd.DataFrame({"week": series["period"], "answered": series["answered_requests"],
                            "no reply yet": series["requests"] - series["answered_requests"],
                            "requests": series["requests"]})
@@ -234,7 +234,7 @@ def load_figure(r) -> Block:
     shown["waiting at week end"] = [v.n(x) for x in series["waiting"]] + [""]
     return section("Requests per week", paragraph(
         "The chart is replaced by this table in the supervision version because some weekly "
-        "counts are under 5.", "aa-note"), frame_table(shown, caption, metric="report.load_table"))
+        "counts are under 5.", "aa-note"), frame_table(shown, caption, metric="section.load_table"))
 
 
 @register("description")
@@ -254,7 +254,7 @@ def reply_times(r) -> Block:
     if v.detail:
         return FigureBlock(figures.reply_time_figure(hours),
                            "Requests of this period that have had a reply.",
-                           metric="report.reply_times")
+                           metric="section.reply_times")
     n = len(hours)
     if not v.statistic_ok(n):
         return section("Time to first reply", paragraph(
@@ -291,7 +291,7 @@ def arrival_pattern(r) -> Block:
         return section("When messages arrive", paragraph("No messages arrived in this period."))
     return FigureBlock(figures.heatmap_figure(counts, tz),
                        "Inbound messages of the period by weekday and hour.",
-                       metric="report.arrival_pattern")
+                       metric="section.arrival_pattern")
 
 
 @register("description")
@@ -315,7 +315,7 @@ def who_asks(r) -> Block:
     shown = v.count_table(by_rel, ["answered", "no reply yet"], total_column="requests")
     parts = [frame_table(shown, "Requests that started in the period, by relationship "
                                 "(from your labels; 'unknown' when not labelled).",
-                       metric="report.who_asks.relationships")]
+                       metric="section.who_asks.relationships")]
     top = (reqs.groupby("counterpart_key").agg(requests=("request_key", "size"),
                                                 answered=("answered", "sum"))
            .sort_values(["requests", "answered"], ascending=False))
@@ -328,7 +328,7 @@ def who_asks(r) -> Block:
         headers = ["person", "relationship", "requests",
                    *(["answered"] if v.detail else [])]
         parts.append(table(headers, rows, "People with more than one request in the period.",
-                           numeric_from=2, metric="report.who_asks.people"))
+                           numeric_from=2, metric="section.who_asks.people"))
     return section("Who asked", *parts)
 
 
@@ -358,7 +358,7 @@ def waiting(r) -> Block:
                + f", all within your {model.waiting_window()}-day waiting window.")
     return section(title, paragraph(summary[0].upper() + summary[1:]),
                    table(["person", "relationship", "waiting (days)" if v.detail else "waiting"],
-                         rows, caption, numeric_from=2, metric="report.waiting.people"))
+                         rows, caption, numeric_from=2, metric="section.waiting.people"))
 
 
 @register("description")
@@ -378,7 +378,7 @@ def introductions_summary(r) -> Block:
                                "the period."))
         parts.append(table(["outcome", "requests"], rows,
                            "Outcomes ('unreviewed': suggested by the rules, not yet "
-                           "confirmed by you).", metric="report.introductions.outcomes"))
+                           "confirmed by you).", metric="section.introductions.outcomes"))
         res = time_to_resolution(r.data.introductions, r.period)
         if res["resolved"] and res["median_days"] is not None and v.statistic_ok(res["resolved"]):
             parts.append(paragraph(f"Median time to an outcome: {res['median_days']:.0f} days "
@@ -394,7 +394,7 @@ def introductions_summary(r) -> Block:
         parts.append(table(["contact", "requests in 90 days", "people asking"], rows,
                            "Contacts asked for more than 3 introductions in the 90 days "
                            "to the end of the period.",
-                           metric="report.introductions.asked_often"))
+                           metric="section.introductions.asked_often"))
     return section("Introductions", *parts)
 
 
@@ -414,13 +414,13 @@ def introductions_figure(r) -> Block:
     if v.figure_ok(values):
         return FigureBlock(figures.introductions_figure(series, r.model.policy),
                            "Introduction requests by the month they were made.",
-                           metric="report.introductions_figure")
+                           metric="section.introductions_figure")
     cols = [k for k in OUTCOME_KEYS if series[k].sum()]
     shown = v.count_table(series[["period", *cols]].rename(columns={"period": "month"}),
                           cols, total_column="requests")
     return section("Introduction requests by month", paragraph(
         "The chart is replaced by this table in the supervision version because some counts "
-        "are under 5.", "aa-note"), frame_table(shown, metric="report.introductions_table"))
+        "are under 5.", "aa-note"), frame_table(shown, metric="section.introductions_table"))
 
 
 @register("description")
@@ -443,7 +443,7 @@ def decisions_summary(r) -> Block:
             continue
         values = [c for c in crossed.columns if c != "relationship"]
         parts.append(frame_table(v.count_table(crossed, values, total_column="total"), title,
-                                 metric=f"report.decisions.{kind}"))
+                                 metric=f"section.decisions.{kind}"))
     suggested = int((decided["source"] == "suggested").sum()) if len(decided) else 0
     if suggested:
         parts.append(paragraph(f"{v.n(suggested)} of these rest on suggestions you have not "
@@ -474,7 +474,7 @@ def policy_in_force(r) -> Block:
         caption = f"{version.name}, in force from {version.effective_from.isoformat()}"
         parts.append(table(["relationship", "invitations: you meant to", "requests: you "
                             "meant to"], rows, caption, numeric_from=99,
-                           metric="report.policy_in_force"))
+                           metric="section.policy_in_force"))
         extra = []
         if version.introductions:
             extra.append("introductions: " + ", ".join(sorted(version.introductions)))
@@ -512,7 +512,7 @@ def conformance(r) -> Block:
     shown = v.count_table(counts[["kind", "relationship", "matched", "differed", "decisions"]],
                           ["matched", "differed"], total_column="decisions")
     parts.append(frame_table(shown, "Decisions by kind and relationship.", numeric_from=2,
-                             metric="report.conformance.relationships"))
+                             metric="section.conformance.relationships"))
     differed = decided.loc[~decided["conforming"].astype(bool)]
     if len(differed) and v.names_people:
         rows = [(x.dated_at.date().isoformat(), v.person(x.person_key), x.relationship,
@@ -521,7 +521,7 @@ def conformance(r) -> Block:
         parts.append(table(["date", "person", "relationship", "kind", "you", "policy",
                             "label"], rows, "Where practice and policy differed "
                             "(the first 12).", numeric_from=99,
-                           metric="report.conformance.differed"))
+                           metric="section.conformance.differed"))
     return section("Practice and policy", *parts)
 
 
@@ -556,7 +556,7 @@ def compare_earlier(r) -> Block:
     note = paragraph("Small numbers move a lot from one period to the next by chance alone; "
                      "read differences as questions, not trends.", "aa-note")
     return section("Against earlier periods",
-                   table(headers, rows, metric="report.compare_earlier"), note)
+                   table(headers, rows, metric="section.compare_earlier"), note)
 
 
 @register("analysis")
@@ -571,7 +571,7 @@ def p_chart(r) -> Block:
             "No labelled decisions with a policy expectation in these periods."))
     chart = r.view.chart(r.model.conformance_chart)
     fig = figures.p_chart_figure(chart, r.model.policy)
-    return Block(render("figure_with_text.html", figure=Markup(FigureBlock(fig, metric="report.p_chart").html),
+    return Block(render("figure_with_text.html", figure=Markup(FigureBlock(fig, metric="section.p_chart").html),
                         text=prompts.p_chart_text(chart, r.view)))
 
 
@@ -602,7 +602,7 @@ def decision_mix(r) -> Block:
                             "this period": [result["current"][k] for k in cats],
                             "baseline": [result["baseline"][k] for k in cats]})
         parts.append(frame_table(v.count_table(mix, ["this period", "baseline"]),
-                                 title.capitalize(), metric="report.decision_mix.mix"))
+                                 title.capitalize(), metric="section.decision_mix.mix"))
         comp = result["composition"]
         who = pd.DataFrame({"relationship": list(comp["current"]),
                             "this period": list(comp["current"].values()),
@@ -611,7 +611,7 @@ def decision_mix(r) -> Block:
                                  f"Who the {title} concerned, by relationship "
                                  f"({result['strata_compared']} compared: those with "
                                  "decisions in both windows).",
-                                 metric="report.decision_mix.relationships"))
+                                 metric="section.decision_mix.relationships"))
         if result["p_value"] is None:
             words = "Not enough decisions in one of the two windows to compare their mix."
         else:
