@@ -37,6 +37,16 @@ KEY = "adviser_analytics"
 _LEGACY_HEADINGS = {"feelings": "## 2. Feelings", "conclusion": "## 6. Conclusion",
                     "action_plan": "## 7. Action plan"}
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+#: The instructions the writing cells held in reports made before they moved into the
+#: heading above (the cells are empty now, so that a click and typing edit them): never the
+#: adviser's writing.
+_OLD_INSTRUCTIONS = (
+    "*Write here: double-click this box, type, then press Shift+Enter and save (Ctrl+S). What "
+    "you write is kept in your workspace and comes back each time the report is made again. "
+    "It is private to you: to share it with your supervisor, click the box, open the gear "
+    "icon on the right-hand side bar (Property Inspector) and add the tag* `share` *under "
+    "Cell Tags.*",
+)
 
 
 class NotebookUnreadable(Exception):
@@ -88,9 +98,11 @@ def _placeholders(template) -> dict[str, str]:
 
 
 def _own_text(text: str, placeholder: str | None) -> str:
-    """The adviser's text: the cell without the template's instructions."""
-    if placeholder:
-        text = text.replace(placeholder, "")
+    """The adviser's text: the cell without the template's instructions (today's, and those
+    of reports made before the writing cells were left empty)."""
+    for instructions in (placeholder, *_OLD_INSTRUCTIONS):
+        if instructions:
+            text = text.replace(instructions, "")
     return text.strip()
 
 

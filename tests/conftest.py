@@ -52,5 +52,18 @@ def sample_workspace(sample_workspace_template, tmp_path) -> Path:
     return folder
 
 
+@pytest.fixture(scope="session")
+def labelled_workspace(sample_workspace_template, tmp_path_factory) -> Path:
+    """The sample workspace after ``labels suggest`` (built once; reports read it, adding
+    only pseudonym codes)."""
+    from adviser_analytics import labels
+
+    folder = tmp_path_factory.mktemp("labelled") / "workspace"
+    shutil.copytree(sample_workspace_template, folder)
+    with Workspace.open(folder) as ws:
+        labels.suggest(ws)
+    return folder
+
+
 def load_truth(folder: Path) -> dict:
     return json.loads((folder / "truth.json").read_text(encoding="utf-8"))

@@ -4,10 +4,8 @@ and each is measured for the period (hand-counted here from the workspace's tabl
 from __future__ import annotations
 
 import re
-import shutil
 
 import pandas as pd
-import pytest
 
 from adviser_analytics import reflection
 from adviser_analytics.advice import advice_context
@@ -54,17 +52,6 @@ def test_a_policy_without_aims_promises_nothing_measurable():
 def test_section_stands_after_the_description_before_feelings():
     names = list(SECTIONS)
     assert names.index("promises_against_practice") == names.index("decisions_summary") + 1
-
-
-@pytest.fixture(scope="module")
-def labelled_workspace(sample_workspace_template, tmp_path_factory):
-    from adviser_analytics import labels
-
-    folder = tmp_path_factory.mktemp("practice") / "workspace"
-    shutil.copytree(sample_workspace_template, folder)
-    with Workspace.open(folder) as ws:
-        labels.suggest(ws)
-    return folder
 
 
 def _lines(block) -> dict[str, str]:
@@ -167,7 +154,14 @@ def test_values_in_supervision_name_no_employer_and_no_contact(labelled_workspac
         if "name" in r_self.data.people else set()
     assert not [c for c in companies if c in html]
     assert not [x for x in names if x in html]
-    assert "employer</th>" not in html and "contact</th>" not in html
+    assert "contact</th>" not in html  # the keep-in-touch list is the adviser's only
+    # introductions by employer: each employer pseudonymised, in the order of the table
+    table = re.search(r'<table[^>]*data-metric="section.values.employers".*?</table>', html,
+                      re.DOTALL).group(0)
+    rows = re.findall(r"<tr><td[^>]*>([^<]*)</td>", table)
+    assert rows[0] == "employer A" and rows[-1] == "Total"
+    assert all(re.fullmatch(r"employer [A-Z]+|other employers|employer not known", x)
+               for x in rows[:-1]), rows
 
 
 def _accepted_with_message(workspace, start, end):

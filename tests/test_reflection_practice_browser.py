@@ -41,8 +41,16 @@ def test_new_sections_render_in_the_browser(sample_workspace_template, tmp_path)
                 assert promises.count() == 4
                 assert promises.first.inner_text().startswith(
                     "Your advice says you reply within 5 days:")
-                seen[audience] = page.locator("th", has_text="employer").count()
+                employers = page.locator('table[data-metric="section.values.employers"] '
+                                         "tbody tr td:first-child")
+                seen[audience] = employers.all_inner_texts()
                 page.screenshot(path=str(tmp_path / f"{audience}.png"), full_page=True)
-            assert seen["self"] >= 1 and seen["supervision"] == 0
+            # the employers' table in both: named for the adviser, pseudonymised for
+            # supervision (in the same order); the keep-in-touch list only for the adviser
+            assert "Glasswing Software" in seen["self"]
+            assert seen["supervision"][:2] == ["employer A", "employer B"]
+            assert len(seen["self"]) == len(seen["supervision"])
+            generic = {"Total", "other employers", "employer not known"}
+            assert not [x for x in seen["supervision"] if x in set(seen["self"]) - generic]
         finally:
             browser.close()

@@ -93,3 +93,43 @@ def test_drift_in_busy_weeks_is_visible(labelled, sample_series):
     calm_rate = after.loc[~busy, "conforming"].mean()
     assert busy.sum() >= 10 and (~busy).sum() >= 10
     assert busy_rate < calm_rate - 0.1, (busy_rate, calm_rate)
+
+
+def _phases(truth: dict) -> tuple[tuple[dt.date, dt.date], tuple[dt.date, dt.date]]:
+    """The story's two phases: to the day before the policy change, and from it on."""
+    change = dt.date.fromisoformat(truth["policy_versions"][1]["effective_from"])
+    first = min(dt.date.fromisoformat(i["sent_at"][:10]) for i in truth["invitations"])
+    return (first, change - dt.timedelta(days=1)), (change, dt.date(2030, 12, 31))
+
+
+def test_values_move_as_the_story_says(labelled, sample_series):
+    # issue 14: each values measure moves as the generator's story (truth.json) has it
+    from adviser_analytics.metrics import values
+
+    truth = load_truth(sample_series[0])
+    story = truth["story"]
+    with Workspace.open(labelled) as ws:
+        inv, labels, intro, people = ws.invitations(), ws.labels(), ws.introductions(), \
+            ws.people()
+    before, after = _phases(truth)
+    # more personalised invitations accepted after the policy change: the counts accepted
+    # are the story's, and the share accepted of those decided rises
+    measured = {}
+    for phase, (start, end) in zip(("cautious-avoidance", "genuine-connection"),
+                                   (before, after), strict=True):
+        dec = values.personal_invitations(inv, labels, start, end)["with_message_decisions"]
+        assert dec["accepted"] == story["personalised_invitations"][phase]["accepted"], phase
+        measured[phase] = dec["accepted_rate"]
+    told = {p: x["accepted"] / x["received"] for p, x in story["personalised_invitations"].items()}
+    assert told["cautious-avoidance"] < told["genuine-connection"]
+    assert measured["cautious-avoidance"] < measured["genuine-connection"]
+    # introductions only after the policy change, spread over employers as the story has them
+    asked_before = [i for i in truth["introductions"]
+                    if i["requested_on"] < after[0].isoformat()]
+    assert values.introductions_spread(intro, people, *before)["asked"] == len(asked_before) == 0
+    spread = values.introductions_spread(intro, people, *after)
+    assert {e["company"]: e["asked"] for e in spread["per_employer"]} \
+        == story["introductions_per_employer"]
+    # concentrated on one employer
+    assert spread["top_employer"] == story["concentrated_employer"]
+    assert spread["concentrated"] is True

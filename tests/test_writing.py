@@ -68,9 +68,28 @@ def test_the_template_marks_its_three_writing_cells_and_the_evaluation(template)
     anchors = [c for c in template["cells"]
                if c["metadata"].get("adviser_analytics", {}).get("anchor") == "evaluation"]
     assert len(anchors) == 1 and "Evaluation" in "".join(anchors[0]["source"])
-    # the writing cell says, in its own text, how to share it
-    text = "".join(template["cells"][_index(template, "feelings")]["source"])
-    assert "tag* `share`" in text and "double-click" in text
+    # each writing cell is empty (a click and typing edit it); the heading above it says how
+    # to write and how to share
+    for name in ("feelings", "conclusion", "action_plan"):
+        assert "".join(template["cells"][_index(template, name)]["source"]) == ""
+        above = "".join(template["cells"][_index(template, name) - 1]["source"])
+        assert above.startswith("## ") and "tag* `share`" in above and "click it" in above
+
+
+def test_an_old_report_with_instructions_in_its_writing_cells_is_harvested(template):
+    # reports made before the writing cells were left empty held these instructions there
+    nb = _as_generated(template)
+    for name in ("feelings", "conclusion", "action_plan"):
+        nb["cells"][_index(nb, name)]["source"] = writing._OLD_INSTRUCTIONS[0]
+    cell = nb["cells"][_index(nb, "conclusion")]
+    cell["source"] = cell["source"] + "\n\nMy conclusion."
+    rows = {r["cell"]: r["text"] for r in writing.harvest(nb, template)}
+    assert rows == {"feelings": "", "conclusion": "My conclusion.", "action_plan": ""}
+    # and with the template of that time
+    old = copy.deepcopy(template)
+    for name in ("feelings", "conclusion", "action_plan"):
+        old["cells"][_index(old, name)]["source"] = writing._OLD_INSTRUCTIONS[0]
+    assert {r["cell"]: r["text"] for r in writing.harvest(nb, old)} == rows
 
 
 def test_harvest_finds_writing_an_added_cell_and_the_share_mark(template):
@@ -143,8 +162,8 @@ def test_restore_puts_writing_back_where_it_was(template):
     assert cells[feelings + 1].source == "A note of my own."
     assert cells[feelings + 1].metadata["adviser_analytics"] == {"added": True}
     assert cells[_index(new, "action_plan")].source == "Answer within three days."
-    # the empty Conclusion keeps its instructions (nothing was written there)
-    assert "Write here" in cells[_index(new, "conclusion")].source
+    # the Conclusion nobody wrote in stays empty
+    assert cells[_index(new, "conclusion")].source == ""
     opening = next(i for i, c in enumerate(cells)
                    if c.metadata.get("adviser_analytics", {}).get("anchor") == "evaluation")
     assert cells[opening + 1].source == "**Last time you planned** (x)"

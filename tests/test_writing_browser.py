@@ -65,18 +65,17 @@ def _show(page, locator) -> None:
     assert box is not None and 0 <= box["y"] < page.viewport_size["height"], box
 
 
-def _write_in(page, cell_index: int, text: str) -> None:
-    """Double-click the writing cell (its instructions say so), replace its text, render."""
-    cell = page.locator(".jp-Notebook:visible .jp-MarkdownCell",
-                        has_text="Write here").nth(cell_index)
-    cell.scroll_into_view_if_needed()
-    cell.dblclick()
-    editor = page.locator(".jp-Notebook:visible .jp-MarkdownCell.jp-mod-active .cm-content")
-    editor.wait_for(timeout=10_000)
-    editor.click()
-    page.keyboard.press("Control+a")
+def _write_in(page, heading: str, text: str) -> None:
+    """A single click on the (empty) writing cell under ``heading``, then typing: no
+    double-click, no Enter first (the cell is an open editor, so the keys are text, not
+    JupyterLab's shortcuts)."""
+    above = page.locator(".jp-Notebook:visible .jp-MarkdownCell", has_text=heading).first
+    cell = above.locator("xpath=following-sibling::div[contains(@class, 'jp-Cell')][1]")
+    _show(page, cell)
+    cell.locator(".jp-InputArea-editor").click()
     page.keyboard.type(text)
     page.keyboard.press("Shift+Enter")
+    page.wait_for_timeout(300)
 
 
 def _wait_file_has(path: Path, text: str, timeout: float = 20) -> str:
@@ -122,9 +121,8 @@ def test_writing_in_jupyterlab_survives_the_next_report(tmp_path_factory, reques
             try:
                 page = browser.new_page(viewport={"width": 1280, "height": 1000})
                 open_notebook(page, lab, "reports/self/2025-11.ipynb")
-                _write_in(page, 0, FEELINGS)          # Feelings: the first writing cell
-                # Action plan: now the second cell still showing its instructions
-                _write_in(page, 1, PLAN)
+                _write_in(page, "2. Feelings", FEELINGS)
+                _write_in(page, "7. Action plan", PLAN)
                 page.screenshot(path=shots / "writing-1-typed.png")
                 page.keyboard.press("Control+s")
                 _wait_file_has(november, PLAN)
@@ -137,7 +135,12 @@ def test_writing_in_jupyterlab_survives_the_next_report(tmp_path_factory, reques
          state=state)
     written = _writing(november)
     assert written["feelings"] == FEELINGS and written["action_plan"] == PLAN
-    assert "Write here" in written["conclusion"]      # nothing typed there: still instructions
+    assert written["conclusion"] == ""                # nothing typed there: still empty
+    # a single click and typing wrote into the cells, not JupyterLab's shortcuts (no cell
+    # added, none turned into code)
+    cells = json.loads(november.read_text(encoding="utf-8"))["cells"]
+    assert [c["cell_type"] for c in cells if c["metadata"].get("adviser_analytics", {})
+            .get("writing")] == ["markdown"] * 3
     page_html = (reports / "self" / "2025-11.html").read_text(encoding="utf-8")
     assert FEELINGS.replace("'", "&#39;").split(";")[0] in page_html and PLAN in page_html
     journal = _cli("journal", *ws, state=state).stdout

@@ -13,8 +13,13 @@ The registry (:data:`METRICS`)
     Every figure of the ``metrics --json`` object that may reach a supervisor is registered
     with its key, kind, decimals, base, label and :attr:`Metric.scope` (``"own total"``: about
     the adviser, over everyone; ``"breakdown"``: split by a person's attributes or per person).
-    :func:`suppress_metrics` is driven by it, and anything not registered is **withheld**
-    (deny by default): a new metric reaches supervision only once it is registered here.
+    So is every number the report's sections "Promises against practice" (``promises.*``) and
+    "Values, measured" (``values.*``) state, and every table and figure the report's sections
+    may show a supervisor (``section.*``). :func:`suppress_metrics` and the supervision view
+    (``reflection.views``) are driven by it, and anything not registered is **withheld**
+    (deny by default): a new metric, table or figure reaches supervision only once it is
+    registered here. Tables and figures made only for the adviser are listed in
+    :data:`SELF_ONLY` (never registered).
 
 The report's audience views (``reflection.views``) call the functions of this module for every
 count, part, percentage, statistic, table and figure they show; they hold no rule of their own.
@@ -33,7 +38,7 @@ __all__ = [
     "SMALL", "SECONDARY", "MIN_BASE", "Metric", "METRICS", "OWN_TOTAL", "BREAKDOWN",
     "metric", "suppress_count", "safe_percent", "supervision_percent", "suppress_part",
     "statistic_shown", "withheld_reason", "counts_drawable", "suppress_table",
-    "suppress_metrics", "WITHHELD", "waiting_band",
+    "suppress_metrics", "WITHHELD", "waiting_band", "SELF_ONLY",
 ]
 
 
@@ -88,13 +93,15 @@ def safe_percent(numerator: Any, base: Any, *, decimals: int = 0,
 
 
 def _secondary(values: dict[Any, int], relations: list[tuple[Any, list[Any]]],
-               hidden: set[Any]) -> set[Any]:
+               hidden: set[Any], fixed: set[Any] | frozenset[Any] = frozenset()) -> set[Any]:
     """Cells to hide as well so that no relation ``total = sum(parts)`` has one hidden member.
 
     ``values`` maps cell id -> count; ``relations`` lists (total id, part ids); ``hidden``
-    holds the cells already hidden (1-4). Returns the extra cells, chosen as the smallest
-    non-zero visible part (the total itself if no part qualifies). Repeats until stable,
-    since hiding a cell can leave another relation with a single hidden member.
+    holds the cells already hidden (1-4); ``fixed`` the cells always shown (totals over
+    everyone: the adviser's own). Returns the extra cells, chosen as the smallest non-zero
+    shown part that is not fixed (the total itself if no part qualifies and it is not fixed;
+    a relation with neither is left to the check of pinned cells, :func:`_pinned`). Repeats
+    until stable, since hiding a cell can leave another relation with a single hidden member.
     """
     hidden = set(hidden)
     extra: set[Any] = set()
@@ -102,16 +109,16 @@ def _secondary(values: dict[Any, int], relations: list[tuple[Any, list[Any]]],
     while changed:
         changed = False
         for total, parts in relations:
-            members = [total, *parts]
-            if sum(1 for m in members if m in hidden) != 1:
+            if sum(1 for m in (total, *parts) if m in hidden) != 1:
                 continue
-            candidates = [p for p in parts if p not in hidden and values[p] > 0]
+            candidates = [p for p in parts
+                          if p not in hidden and p not in fixed and values[p] > 0]
             if candidates:
-                pick = min(candidates, key=lambda p: values[p])  # first among equals
-            elif total not in hidden:
+                pick = min(candidates, key=lambda p: (values[p], repr(p)))
+            elif total not in hidden and total not in fixed:
                 pick = total
             else:
-                continue  # the hidden total has no non-zero part: nothing to derive
+                continue  # nothing left to hide here: left to the check of pinned cells
             hidden.add(pick)
             extra.add(pick)
             changed = True
@@ -229,8 +236,7 @@ def suppress_table(df: pd.DataFrame, count_columns: Iterable[str], total_column:
         else set()
     hideable = [cell for cell in values if cell not in fixed]
     hidden = {cell for cell in hideable if 1 <= values[cell] <= _SMALL_MAX}
-    extra = _secondary_keeping(values, relations, hidden, fixed) if fixed \
-        else _secondary(values, relations, hidden)
+    extra = _secondary(values, relations, hidden, fixed)
     hidden |= extra
     withheld = False
     for _ in range(len(values) + 1):
@@ -277,31 +283,6 @@ def suppress_table(df: pd.DataFrame, count_columns: Iterable[str], total_column:
         total_row = pd.DataFrame([last], index=[total_label], columns=out.columns, dtype="object")
         out = pd.concat([out.astype("object"), total_row])
     return out
-
-
-def _secondary_keeping(values: dict[Any, int], relations: list[tuple[Any, list[Any]]],
-                       hidden: set[Any], fixed: set[Any]) -> set[Any]:
-    """:func:`_secondary` when the cells of ``fixed`` (totals over everyone) are always shown:
-    the second cell hidden is the smallest shown non-zero member of the relation that is not
-    one of them."""
-    hidden = set(hidden)
-    extra: set[Any] = set()
-    changed = True
-    while changed:
-        changed = False
-        for total, parts in relations:
-            members = [total, *parts]
-            if sum(1 for m in members if m in hidden) != 1:
-                continue
-            candidates = [m for m in members
-                          if m not in hidden and m not in fixed and values[m] > 0]
-            if not candidates:
-                continue  # left to the check of pinned cells
-            pick = min(candidates, key=lambda p: (values[p], repr(p)))
-            hidden.add(pick)
-            extra.add(pick)
-            changed = True
-    return extra
 
 
 def supervision_percent(numerator: object, base: object) -> str | None:
@@ -363,7 +344,8 @@ def counts_drawable(values: Iterable[object]) -> bool:
 OWN_TOTAL = "own total"    # about the adviser: a total over everyone
 BREAKDOWN = "breakdown"    # split by a person's attributes (relationship, outcome) or per person
 
-KINDS = ("count", "rate", "interval", "statistic", "time", "outcomes", "label")
+KINDS = ("count", "rate", "interval", "statistic", "time", "outcomes", "label", "table",
+         "figure")
 
 
 @dataclass(frozen=True)
@@ -375,7 +357,10 @@ class Metric:
     - ``statistic``: a median or percentile, withheld when ``base`` is under 10;
     - ``time``: the adviser's own time or age of the oldest wait, shown;
     - ``outcomes``: a dict of counts that add up to ``base``, with secondary suppression;
-    - ``label``: not a figure (dates of the period, coverage flags), shown.
+    - ``label``: not a figure (dates of the period, coverage flags), shown;
+    - ``table`` / ``figure``: a table or picture of the report (``section.<name>[.<part>]``):
+      its counts go through :func:`suppress_table` (breakdowns, with the row of totals over
+      everyone shown) or :func:`counts_drawable`; one not registered is withheld.
     """
 
     key: str                       # "section.name"
@@ -444,8 +429,90 @@ METRICS: dict[str, Metric] = _registry(
     M("policy.conformance_ci95", "interval", "Wilson 95 % interval of that share", 4,
       base="decisions", numerator="conforming"),
     M("policy.suggested", "count", "decisions resting on suggested labels"),
+    # "Promises against practice" (reflection/practice.py)
+    M("promises.invitations_accepted", "count", "invitations you accepted"),
+    M("promises.accepted_from_promised", "count", "of them from the people the advice "
+      "promises to connect with", scope=BREAKDOWN),
+    M("promises.introductions_asked", "count", "introductions asked of you"),
+    # a sum of outcome cells: shown only where the outcomes table shows each of its parts
+    M("promises.introductions_brokered", "count", "introductions you made (made or met)",
+      scope=BREAKDOWN),
+    M("promises.weeks_with_budget", "count", "weeks with a weekly time in the policy"),
+    M("promises.weeks_within_budget", "count", "weeks within the weekly time"),
+    # "Values, measured" (reflection/practice.py, metrics/values.py)
+    M("values.invitations_incoming", "count", "invitations you received"),
+    M("values.with_message", "count", "invitations carrying a personal message",
+      scope=BREAKDOWN),
+    M("values.share_with_message", "rate", "share carrying a personal message", 4,
+      base="invitations_incoming", numerator="with_message", scope=BREAKDOWN),
+    M("values.share_with_message_ci95", "interval", "Wilson 95 % interval of that share", 4,
+      base="invitations_incoming", numerator="with_message", scope=BREAKDOWN),
+    *(m for name, words in (("with_message", "with a message"),
+                            ("without_message", "without a message"))
+      for m in (
+          M(f"values.{name}_decided", "count", f"invitations {words} you decided",
+            scope=BREAKDOWN),
+          M(f"values.{name}_accepted", "count", f"invitations {words} you accepted",
+            scope=BREAKDOWN),
+          M(f"values.{name}_accepted_rate", "rate", f"share accepted of those {words}", 4,
+            base=f"{name}_decided", numerator=f"{name}_accepted", scope=BREAKDOWN),
+          M(f"values.{name}_accepted_rate_ci95", "interval", "Wilson 95 % interval of that "
+            "share", 4, base=f"{name}_decided", numerator=f"{name}_accepted",
+            scope=BREAKDOWN))),
+    M("values.replies", "count", "messages you sent"),
+    M("values.outside_hours", "count", "messages you sent outside your working hours"),
+    M("values.weekend", "count", "messages you sent at weekends"),
+    M("values.weeks_with_budget", "count", "weeks with a weekly time in the policy"),
+    M("values.weeks_over_budget", "count", "weeks over the weekly time"),
+    M("values.introductions_asked", "count", "introductions asked of you"),
+    M("values.introductions_brokered", "count", "introductions you made (made or met)",
+      scope=BREAKDOWN),
+    # the rows of the employers' table (each employer pseudonymised) show it anyway
+    M("values.employers", "count", "employers the introductions went to"),
+    M("values.concentrated", "label", "introductions concentrated on few employers"),
+    M("values.keep_in_touch", "count", "professional contacts not spoken to for months",
+      scope=BREAKDOWN),
+    # the report's tables and figures (reflection/sections.py, reflection/practice.py)
+    M("section.key_numbers", "table", "the period's headline figures (own totals)"),
+    M("section.load_figure", "figure", "requests per week, answered or not, and waiting",
+      scope=BREAKDOWN),
+    M("section.load_table", "table", "requests per week (the chart as a table)",
+      scope=BREAKDOWN),
+    M("section.who_asks.relationships", "table", "requests by relationship", scope=BREAKDOWN),
+    M("section.who_asks.people", "table", "people with more than one request",
+      scope=BREAKDOWN),
+    M("section.waiting.people", "table", "the longest-waiting requests (waiting in bands)",
+      scope=BREAKDOWN),
+    M("section.introductions.outcomes", "table", "introduction outcomes", scope=BREAKDOWN),
+    M("section.introductions.asked_often", "table", "contacts asked for many introductions",
+      scope=BREAKDOWN),
+    M("section.introductions_figure", "figure", "introduction requests by month",
+      scope=BREAKDOWN),
+    M("section.introductions_table", "table", "introduction requests by month (the chart as "
+      "a table)", scope=BREAKDOWN),
+    M("section.decisions.invitation", "table", "invitation decisions by relationship",
+      scope=BREAKDOWN),
+    M("section.decisions.request", "table", "request handlings by relationship",
+      scope=BREAKDOWN),
+    M("section.policy_in_force", "table", "what the policy in force expects (no counts)"),
+    M("section.conformance.relationships", "table", "decisions by kind and relationship",
+      scope=BREAKDOWN),
+    M("section.compare_earlier", "table", "this period beside earlier ones (own totals)"),
+    M("section.p_chart", "figure", "conformance over time (periods under 10 decisions left "
+      "out)"),
+    M("section.decision_mix.mix", "table", "the mix of decisions against a baseline",
+      scope=BREAKDOWN),
+    M("section.decision_mix.relationships", "table", "whom the decisions concerned",
+      scope=BREAKDOWN),
+    M("section.values.employers", "table", "introductions by the employer of the person "
+      "introduced to (employers pseudonymised)", scope=BREAKDOWN),
 )
 del M
+
+#: Tables and figures of the report made for the adviser only: never registered, so that a
+#: supervision version withholds them even if a section forgot to leave them out.
+SELF_ONLY = ("section.reply_times", "section.arrival_pattern", "section.conformance.differed",
+             "section.values.keep_in_touch")
 
 
 def metric(key: str) -> Metric | None:
@@ -530,7 +597,7 @@ def _secondary_outcomes(section: str, data: dict[str, Any], shown_section: dict[
         fixed = {"__total__"} if total is not None and base_entry is not None \
             and base_entry.scope == OWN_TOTAL else set()
         hidden = {k for k, v in values.items() if 1 <= v <= _SMALL_MAX and k not in fixed}
-        extra = _secondary_keeping(values, relations, hidden, fixed)
+        extra = _secondary(values, relations, hidden, fixed)
         hidden |= extra
         shown = shown_section[key]
         for k in value:

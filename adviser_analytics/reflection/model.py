@@ -355,6 +355,21 @@ class ReportModel:
         out["relationship"] = self.relationships_of(out["person_key"])
         return out
 
+    def decisions_by_relationship(self, kind: str) -> pd.DataFrame:
+        """The decisions of :meth:`decisions_in_period` of one ``kind`` (``invitation``,
+        ``request``): a row per relationship (in the policy's order) and a column per
+        decision, counts (no row when there is none)."""
+        from ..policy import RELATIONSHIPS
+
+        decided = self.decisions_in_period()
+        part = decided.loc[decided["kind"] == kind]
+        if len(part) == 0:
+            return pd.DataFrame(columns=["relationship"])
+        crossed = pd.crosstab(part["relationship"], part["value"])
+        crossed = crossed.reindex([x for x in RELATIONSHIPS if x in crossed.index])
+        crossed.columns.name = None
+        return crossed.reset_index()
+
     def versions_in(self, period: Period) -> list:
         """The policy versions in force at some time in ``period``."""
         if self.policy is None:

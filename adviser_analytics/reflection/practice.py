@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .render import Block, bullets, paragraph, render, section, table
+from .render import Block, bullets, frame_table, paragraph, render, section, table
 
 __all__ = ["Promise", "promises", "promises_against_practice", "values"]
 
@@ -63,8 +63,16 @@ def promises(context: dict) -> list[Promise]:
     return out
 
 
+def _brokered(r, value: int, key: str) -> str:
+    """Introductions made or met (a sum of two outcome cells), as the view may show it
+    beside the outcomes table."""
+    outcomes = r.shown["introductions"]["outcomes"] or {}
+    return r.view.sum_shown(key, value, [outcomes.get(k, 0) for k in BROKERED])
+
+
 def _measure(r, promise: Promise) -> str:
-    """What happened in the period, in the words of the report, for one promise."""
+    """What happened in the period, in the words of the report, for one promise. Every
+    number is stated by its key in the privacy registry (``privacy.METRICS``)."""
     v, m, model, period = r.view, r.metrics, r.model, r.period
     if promise.kind == "reply_within":
         load = m["load"]
@@ -74,28 +82,34 @@ def _measure(r, promise: Promise) -> str:
         if within is None or not due:
             return ("no request of this period has reached its reply aim yet (the exports "
                     "end too soon after it).")
-        return (f"{v.part(within, due)} of {v.n(due)} requests that started in this period "
+        return (f"{v.shown('load.answered_within_target', within, of=due)} of "
+                f"{v.shown('load.due_requests', due)} requests that started in this period "
                 f"were answered within {promise.value:g} days"
                 + (" (requests whose aim had not yet passed at the end of the exports are "
                    "left out)" if due < load["requests"] else "") + ".")
     if promise.kind == "connect_with":
-        decisions = model.decisions_in_period()
-        accepted = decisions.loc[(decisions["kind"] == "invitation")
-                                 & (decisions["value"] == "accept")]
-        n = len(accepted)
+        crossed = model.decisions_by_relationship("invitation")
+        n = int(crossed["accept"].sum()) if "accept" in crossed else 0
         if not n:
             return "you accepted no labelled invitation in this period."
-        k = int(accepted["relationship"].isin(promise.relationships).sum())
-        return (f"{v.part(k, n)} of {v.n(n)} invitations you accepted in this period were "
-                "from them (by your labels).")
+        promised = crossed["relationship"].isin(promise.relationships).to_numpy()
+        k = int(crossed.loc[promised, "accept"].sum())
+        # a sum of cells of the Decisions table: shown only where that table shows them all
+        shown = v.count_table(crossed, [c for c in crossed.columns if c != "relationship"],
+                              total_column="total")
+        cells = shown["accept"].iloc[:len(crossed)].loc[promised]
+        return (f"{v.sum_shown('promises.accepted_from_promised', k, cells)} of "
+                f"{v.shown('promises.invitations_accepted', n)} invitations you accepted in "
+                "this period were from them (by your labels).")
     if promise.kind in ("introductions_not_made", "introductions_made"):
         intro = m["introductions"]
         req = intro["requests"]
         if not req:
             return "nobody asked you for an introduction in this period."
         made = sum(int(intro["outcomes"].get(k, 0)) for k in BROKERED)
-        return (f"of {v.n(req)} introduction requests in this period, you made "
-                f"{v.part(made, req)} (made or met; by your labels).")
+        return (f"of {v.shown('promises.introductions_asked', req)} introduction requests in "
+                f"this period, you made {_brokered(r, made, 'promises.introductions_brokered')}"
+                " (made or met; by your labels).")
     if promise.kind == "minutes_per_week":
         from ..metrics.values import weekly_minutes
 
@@ -106,7 +120,8 @@ def _measure(r, promise: Promise) -> str:
         within = sum(1 for w in rows if w["budget"] is not None and not w["over_budget"])
         budgeted = weeks["weeks_with_budget"]
         median = weeks["median_minutes"]
-        return (f"{v.part(within, budgeted)} of {v.n(budgeted)} weeks meeting this period "
+        return (f"{v.shown('promises.weeks_within_budget', within, of=budgeted)} of "
+                f"{v.shown('promises.weeks_with_budget', budgeted)} weeks meeting this period "
                 "stayed within the weekly time your policy plans"
                 + (f" (a typical week took about {median:.0f} minutes, estimated from your "
                    "replies)" if median is not None else "") + ".")
@@ -133,17 +148,43 @@ def promises_against_practice(r) -> Block:
     return Block(render("promises.html", title=title, rows=rows, note=note), text)
 
 
-def _interval(v, share_ci, k, n) -> str:
-    """``; 95 % interval a–b %`` when the view shows statistics for this base."""
-    if share_ci is None or not v.statistic_ok(n) or v.pct(k, n) is None:
-        return ""
-    low, high = share_ci
-    return f"; 95 % interval {100 * low:.0f}–{100 * high:.0f} %"
+#: how many employers the table of introductions names (the rest are one row)
+EMPLOYER_ROWS = 8
+
+
+def _employers_table(v, spread: dict) -> str:
+    """Introductions asked by the employer of the person introduced to: the first
+    :data:`EMPLOYER_ROWS` employers, the others and the unknown as one row each, so that the
+    row of totals is every introduction asked (the adviser's own total). Employers are
+    pseudonymised by the view; the split into made and not made is detail."""
+    import pandas as pd
+
+    per = spread["per_employer"]
+    rows = [(v.employer(e["company"], i), e["asked"], e["brokered"])
+            for i, e in enumerate(per[:EMPLOYER_ROWS])]
+    rest = per[EMPLOYER_ROWS:]
+    if rest:
+        rows.append(("other employers", sum(e["asked"] for e in rest),
+                     sum(e["brokered"] for e in rest)))
+    unknown = spread["asked"] - spread["employer_known"]
+    if unknown:
+        brokered_known = sum(e["brokered"] for e in per)
+        rows.append(("employer not known", unknown, spread["brokered"] - brokered_known))
+    frame = pd.DataFrame(rows, columns=["employer", "asked", "made"])
+    frame["not made"] = frame["asked"] - frame["made"]
+    if v.detail:
+        shown = v.count_table(frame[["employer", "made", "not made", "asked"]],
+                              ["made", "not made"], total_column="asked")
+    else:
+        shown = v.count_table(frame[["employer", "asked"]], ["asked"])
+    return frame_table(shown, "Introductions asked by the employer of the person introduced "
+                              "to.", metric="section.values.employers")
 
 
 def values(r) -> Block:
     """The values the policy serves, measured: personal invitations, replies outside working
-    hours, weekly time against the budget, the spread of introductions, keeping in touch."""
+    hours, weekly time against the budget, the spread of introductions, keeping in touch.
+    Every number is stated by its key in the privacy registry (``privacy.METRICS``)."""
     from ..metrics import values as V
 
     v, model, period, d = r.view, r.model, r.period, r.data
@@ -151,16 +192,21 @@ def values(r) -> Block:
     parts = []
     inv = V.personal_invitations(d.invitations, d.labels, start, end)
     n, k = inv["incoming"], inv["with_message"]
-    items = [f"{v.part(k, n)} of {v.n(n)} invitations you received carried a personal message "
-             f"({v.pct_text(k, n)}{_interval(v, inv['share_with_message_ci95'], k, n)})."]
+    items = [f"{v.shown('values.with_message', k, of=n)} of "
+             f"{v.shown('values.invitations_incoming', n)} invitations you received carried a "
+             f"personal message ({v.share('values.share_with_message', k, n)}"
+             f"{v.interval('values.share_with_message_ci95', inv['share_with_message_ci95'], k, n)})."]
     for name, words in (("with_message", "with a message"),
                         ("without_message", "without one")):
         dec = inv[f"{name}_decisions"]
-        if dec["decided"]:
+        decided, accepted = dec["decided"], dec["accepted"]
+        if decided:
+            key = f"values.{name}"
             items.append(f"Of those {words} that you decided, you accepted "
-                         f"{v.part(dec['accepted'], dec['decided'])} of {v.n(dec['decided'])} "
-                         f"({v.pct_text(dec['accepted'], dec['decided'])}"
-                         f"{_interval(v, dec['accepted_rate_ci95'], dec['accepted'], dec['decided'])}).")
+                         f"{v.shown(key + '_accepted', accepted, of=decided)} of "
+                         f"{v.shown(key + '_decided', decided)} "
+                         f"({v.share(key + '_accepted_rate', accepted, decided)}"
+                         f"{v.interval(key + '_accepted_rate_ci95', dec['accepted_rate_ci95'], accepted, decided)}).")
     parts.append(paragraph("Person-centred contact: invitations with a personal message."))
     parts.append(bullets(items))
     policy = model.policy
@@ -170,41 +216,43 @@ def values(r) -> Block:
             out = V.out_of_hours_replies(d.messages, wh, start, end)
             m = out["replies"]
             parts.append(paragraph(
-                f"Looking after yourself: of {v.n(m)} messages you sent, "
-                f"{v.part(out['outside_hours'], m)} were outside your working hours and "
-                f"{v.part(out['weekend'], m)} at weekends ({wh.timezone} time)."))
+                f"Looking after yourself: of {v.shown('values.replies', m)} messages you sent, "
+                f"{v.shown('values.outside_hours', out['outside_hours'], of=m)} were outside "
+                f"your working hours and {v.shown('values.weekend', out['weekend'], of=m)} at "
+                f"weekends ({wh.timezone} time)."))
         weeks = V.weekly_minutes(d.messages, policy, start, end)
-        if weeks["weeks_with_budget"]:
+        budgeted = weeks["weeks_with_budget"]
+        if budgeted:
             parts.append(paragraph(
-                f"{v.part(weeks['weeks_over_budget'], weeks['weeks_with_budget'])} of "
-                f"{v.n(weeks['weeks_with_budget'])} weeks meeting this period went over the "
-                "weekly time your policy plans for replies (estimated from your messages)."))
+                f"{v.shown('values.weeks_over_budget', weeks['weeks_over_budget'], of=budgeted)}"
+                f" of {v.shown('values.weeks_with_budget', budgeted)} weeks meeting this period "
+                "went over the weekly time your policy plans for replies (estimated from your "
+                "messages)."))
     spread = V.introductions_spread(d.introductions, d.people, start, end)
     if spread["asked"]:
-        words = (f"Impartiality: {v.n(spread['asked'])} introductions were asked of you, "
-                 f"{v.part(spread['brokered'], spread['asked'])} made; "
-                 f"{v.n(spread['employer_known'])} to people whose employer is known, at "
-                 f"{v.n(spread['employers'])} employers.")
+        words = (f"Impartiality: {v.shown('values.introductions_asked', spread['asked'])} "
+                 "introductions were asked of you, "
+                 f"{_brokered(r, spread['brokered'], 'values.introductions_brokered')} made")
+        if spread["employers"]:
+            words += (f"; those to people whose employer is known went to "
+                      f"{v.shown('values.employers', spread['employers'])} employers")
+        words += "."
         if spread["concentrated"]:
             words += (" Most of them went to few employers (a concentration worth reflecting "
                       "on: does every client get the same chance of an introduction?).")
         parts.append(paragraph(words))
-        if v.names_people and spread["per_employer"]:
-            rows = [(e["company"], e["asked"], e["brokered"])
-                    for e in spread["per_employer"][:8]]
-            parts.append(table(["employer", "asked", "made"], rows,
-                               "Introductions by the employer of the person introduced to.",
-                               numeric_from=1))
+        parts.append(_employers_table(v, spread))
     else:
         parts.append(paragraph("Impartiality: no introduction was asked of you in this period."))
     kept = V.keep_in_touch(d.people, d.messages, d.labels, end)
     parts.append(paragraph(
-        f"Keeping in touch: {v.n(kept['count'])} professional contacts you have not exchanged "
-        f"a message with in the {kept['months']} months up to {kept['as_of']}."))
+        f"Keeping in touch: {v.shown('values.keep_in_touch', kept['count'])} professional "
+        f"contacts you have not exchanged a message with in the {kept['months']} months up to "
+        f"{kept['as_of']}."))
     if v.names_people and kept["people"]:
         rows = [(p["name"], p["company"] or "", p["last_spoken"] or "never")
                 for p in kept["people"][:15]]
         parts.append(table(["contact", "employer", "last message"], rows,
                            "The keep-in-touch list (the longest silences first; 15 at most).",
-                           numeric_from=99))
+                           numeric_from=99, metric="section.values.keep_in_touch"))
     return section("Values, measured", *parts)

@@ -16,7 +16,7 @@ import pandas as pd
 
 __all__ = ["prompt_for", "NOISE_FLOOR", "conformance_text", "p_chart_text", "worth_discussing",
            "NOTHING_STANDS_OUT", "about_items", "waiting_text", "coverage_note",
-           "provisional_text", "STRATIFIED"]
+           "provisional_text", "STRATIFIED", "lists_people", "asked_often_words"]
 
 #: what the noise floor of the decision mix is (domain.md, Policy drift)
 NOISE_FLOOR = ("The Jensen-Shannon distance is shown beside its noise floor: the 95th "
@@ -248,10 +248,8 @@ def worth_discussing(model, view) -> list[str]:
                    "recording their outcome shows what being a connector led to.")
     often = model.asked_often
     if len(often):
-        names = ", ".join(view.target(r) for r in often.head(3).itertuples())
-        out.append(f"Worth discussing: {view.counted(len(often), 'contact')} ({names}) "
-                   f"{'was' if view.n(len(often)) == '1' else 'were'} asked for more than 3 "
-                   "introductions in 90 days. How do you stay a connector while protecting "
+        out.append(f"Worth discussing: {asked_often_words(often, view)} asked for more than "
+                   "3 introductions in 90 days. How do you stay a connector while protecting "
                    "your contacts' goodwill?")
     n, k = pol["decisions"], pol["conforming"]
     if n and k < n:
@@ -285,6 +283,22 @@ def worth_discussing(model, view) -> list[str]:
                                "beyond the noise floor for this sample size. Is that a "
                                "change you chose?")
     return out
+
+
+def lists_people(count: int, view) -> bool:
+    """Whether this audience may list ``count`` people by name or pseudonym: not when the
+    count itself is withheld (a list of three beside "<5" gives the hidden count back)."""
+    return view.n(count) == str(count)
+
+
+def asked_often_words(often: pd.DataFrame, view) -> str:
+    """"2 contacts (Ann Lee, Bo Chan) were": the contacts asked of often, named (the first
+    three) only when their number may be shown."""
+    count = len(often)
+    names = (" (" + ", ".join(view.target(r) for r in often.head(3).itertuples()) + ")"
+             if lists_people(count, view) else "")
+    return (f"{view.counted(count, 'contact')}{names} "
+            f"{'was' if view.n(count) == '1' else 'were'}")
 
 
 def about_items(view) -> list[str]:

@@ -87,7 +87,8 @@ class Block:
 class FigureBlock(Block):
     """A matplotlib figure as an embedded PNG with its ``alt`` text (``fig.alt_text``)."""
 
-    def __init__(self, fig, caption: str | None = None, dpi: int = 100):
+    def __init__(self, fig, caption: str | None = None, dpi: int = 100,
+                 metric: str | None = None):
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
         data = base64.b64encode(buffer.getvalue()).decode("ascii")
@@ -95,7 +96,7 @@ class FigureBlock(Block):
         self.alt_text = alt
         self.texts = figure_texts(fig)
         super().__init__(render("figure.html", data=data, alt=alt, caption=caption,
-                                texts=self.texts),
+                                texts=self.texts, metric=metric),
                          f"[figure] {alt}" + (f" {caption}" if caption else ""))
 
 
@@ -114,18 +115,21 @@ def figure_texts(fig) -> list[str]:
 
 
 def table(headers: Sequence[object], rows: Iterable[Sequence[object]],
-          caption: str | None = None, numeric_from: int = 1) -> Markup:
-    """An ``aa-table``: cells right-aligned from column ``numeric_from`` on."""
+          caption: str | None = None, numeric_from: int = 1,
+          metric: str | None = None) -> Markup:
+    """An ``aa-table``: cells right-aligned from column ``numeric_from`` on. ``metric`` is its
+    key in the privacy registry (``section.<name>[.<part>]``, ``privacy.METRICS``): the
+    supervision version withholds a table whose key is not registered."""
     return render("table.html", headers=list(headers), rows=[list(r) for r in rows],
-                  caption=caption, numeric_from=numeric_from)
+                  caption=caption, numeric_from=numeric_from, metric=metric)
 
 
 def frame_table(frame: pd.DataFrame, caption: str | None = None,
-                numeric_from: int = 1) -> Markup:
+                numeric_from: int = 1, metric: str | None = None) -> Markup:
     """:func:`table` of a DataFrame (missing values as empty cells)."""
     return table([str(c) for c in frame.columns],
                  [["" if missing(v) else v for v in row] for row in frame.itertuples(index=False)],
-                 caption, numeric_from)
+                 caption, numeric_from, metric)
 
 
 def paragraph(text: str, cls: str | None = None) -> Markup:

@@ -79,7 +79,8 @@ def _method(name: str):
         if not self.model.covered and entry.stage in SILENT_WITHOUT_DATA \
                 and name not in SHOWN_WITHOUT_DATA:
             return Block("", "")  # no figures for a period after the data (key numbers say so)
-        return entry.build(self)
+        # tables and figures not in the privacy registry are withheld from supervision
+        return self.view.guard(entry.build(self))
 
     call.__name__ = call.__qualname__ = name
     call.__doc__ = entry.build.__doc__

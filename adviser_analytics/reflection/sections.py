@@ -4,9 +4,9 @@ Each section is a function of a :class:`~.report.ReflectionReport` (its model, t
 its audience view) returning a :class:`~.render.Block` for one notebook cell, registered with
 :func:`section` under its name and the stage of the reflective cycle it serves. The registry
 (:data:`SECTIONS`, in notebook order) gives ``ReflectionReport`` its methods
-(``report.load_summary()``), and a test checks it against the cells of
+(``section.load_summary()``), and a test checks it against the cells of
 ``notebooks/reflection_report.ipynb``: every registered section is called there, and every
-``report.<name>()`` call there is registered.
+``section.<name>()`` call there is registered.
 
 A new section is one function here (and its cell in the notebook); its numbers come from the
 model, their display from the view, its prompts from :mod:`.prompts`.
@@ -136,7 +136,9 @@ def key_numbers(r) -> Block:
     heading = "In this period" + (f" (so far, to {r.model.coverage['as_of']})"
                                   if r.model.cut_short else "")
     text = "\n".join(f"{k}: {val}" for k, val in rows)
-    return Block(render("key_numbers.html", table=table([heading, ""], rows)), text)
+    return Block(render("key_numbers.html", table=table([heading, ""], rows,
+                                                           metric="section.key_numbers")),
+                 text)
 
 
 # ------------------------------------------------------------------------------------------
@@ -223,7 +225,8 @@ def load_figure(r) -> Block:
     values = list(series["requests"]) + list(series["answered_requests"]) \
         + list(series["requests"] - series["answered_requests"]) + list(series["waiting"])
     if v.figure_ok(values):
-        return FigureBlock(figures.load_figure(series, model.policy), caption)
+        return FigureBlock(figures.load_figure(series, model.policy), caption,
+                           metric="section.load_figure")
     weekly = pd.DataFrame({"week": series["period"], "answered": series["answered_requests"],
                            "no reply yet": series["requests"] - series["answered_requests"],
                            "requests": series["requests"]})
@@ -231,7 +234,7 @@ def load_figure(r) -> Block:
     shown["waiting at week end"] = [v.n(x) for x in series["waiting"]] + [""]
     return section("Requests per week", paragraph(
         "The chart is replaced by this table in the supervision version because some weekly "
-        "counts are under 5.", "aa-note"), frame_table(shown, caption))
+        "counts are under 5.", "aa-note"), frame_table(shown, caption, metric="section.load_table"))
 
 
 @register("description")
@@ -250,7 +253,8 @@ def reply_times(r) -> Block:
             if r.metrics["load"]["requests"] else "No requests in this period."))
     if v.detail:
         return FigureBlock(figures.reply_time_figure(hours),
-                           "Requests of this period that have had a reply.")
+                           "Requests of this period that have had a reply.",
+                           metric="section.reply_times")
     n = len(hours)
     if not v.statistic_ok(n):
         return section("Time to first reply", paragraph(
@@ -286,7 +290,8 @@ def arrival_pattern(r) -> Block:
     if counts.to_numpy().sum() == 0:
         return section("When messages arrive", paragraph("No messages arrived in this period."))
     return FigureBlock(figures.heatmap_figure(counts, tz),
-                       "Inbound messages of the period by weekday and hour.")
+                       "Inbound messages of the period by weekday and hour.",
+                       metric="section.arrival_pattern")
 
 
 @register("description")
@@ -309,7 +314,8 @@ def who_asks(r) -> Block:
     by_rel = by_rel[["relationship", "answered", "no reply yet", "requests"]]
     shown = v.count_table(by_rel, ["answered", "no reply yet"], total_column="requests")
     parts = [frame_table(shown, "Requests that started in the period, by relationship "
-                                "(from your labels; 'unknown' when not labelled).")]
+                                "(from your labels; 'unknown' when not labelled).",
+                       metric="section.who_asks.relationships")]
     top = (reqs.groupby("counterpart_key").agg(requests=("request_key", "size"),
                                                 answered=("answered", "sum"))
            .sort_values(["requests", "answered"], ascending=False))
@@ -322,7 +328,7 @@ def who_asks(r) -> Block:
         headers = ["person", "relationship", "requests",
                    *(["answered"] if v.detail else [])]
         parts.append(table(headers, rows, "People with more than one request in the period.",
-                           numeric_from=2))
+                           numeric_from=2, metric="section.who_asks.people"))
     return section("Who asked", *parts)
 
 
@@ -344,15 +350,15 @@ def waiting(r) -> Block:
             "No request was waiting for a reply at the end of the period"
             + (f"; {v.counted(load['lapsed'], 'older thread')} lapsed." if load.get("lapsed")
                else ".")))
-    if v.n(len(waiting)) != str(len(waiting)):  # a list would give the hidden count away
+    if not prompts.lists_people(len(waiting), v):  # a list would give the hidden count away
         return section(title, paragraph(summary[0].upper() + summary[1:]))
     rows = [(v.person(x.counterpart_key), v.relationship_of(x.counterpart_key),
              v.waiting_days(x.days)) for x in waiting.head(10).itertuples()]
     caption = ("The longest-waiting requests" + (" (the first 10)" if len(waiting) > 10 else "")
                + f", all within your {model.waiting_window()}-day waiting window.")
     return section(title, paragraph(summary[0].upper() + summary[1:]),
-                   table(["person", "relationship", "waiting (days)" if v.detail else "waiting"], rows, caption,
-                         numeric_from=2))
+                   table(["person", "relationship", "waiting (days)" if v.detail else "waiting"],
+                         rows, caption, numeric_from=2, metric="section.waiting.people"))
 
 
 @register("description")
@@ -372,18 +378,23 @@ def introductions_summary(r) -> Block:
                                "the period."))
         parts.append(table(["outcome", "requests"], rows,
                            "Outcomes ('unreviewed': suggested by the rules, not yet "
-                           "confirmed by you)."))
+                           "confirmed by you).", metric="section.introductions.outcomes"))
         res = time_to_resolution(r.data.introductions, r.period)
         if res["resolved"] and res["median_days"] is not None and v.statistic_ok(res["resolved"]):
             parts.append(paragraph(f"Median time to an outcome: {res['median_days']:.0f} days "
                                    f"(over {v.n(res['resolved'])} resolved)."))
     often = r.model.asked_often
-    if len(often):
+    if len(often) and not prompts.lists_people(len(often), v):
+        parts.append(paragraph(f"{prompts.asked_often_words(often, v)} asked for more than 3 "
+                               "introductions in the 90 days to the end of the period (not "
+                               "listed in this version: there are fewer than 5)."))
+    elif len(often):
         rows = [(v.target(x), v.n(int(x.requests)), v.n(int(x.requesters)))
                 for x in often.itertuples()]
         parts.append(table(["contact", "requests in 90 days", "people asking"], rows,
                            "Contacts asked for more than 3 introductions in the 90 days "
-                           "to the end of the period."))
+                           "to the end of the period.",
+                           metric="section.introductions.asked_often"))
     return section("Introductions", *parts)
 
 
@@ -402,13 +413,14 @@ def introductions_figure(r) -> Block:
     values = [x for k in OUTCOME_KEYS for x in series[k]] + list(series["requests"])
     if v.figure_ok(values):
         return FigureBlock(figures.introductions_figure(series, r.model.policy),
-                           "Introduction requests by the month they were made.")
+                           "Introduction requests by the month they were made.",
+                           metric="section.introductions_figure")
     cols = [k for k in OUTCOME_KEYS if series[k].sum()]
     shown = v.count_table(series[["period", *cols]].rename(columns={"period": "month"}),
                           cols, total_column="requests")
     return section("Introduction requests by month", paragraph(
         "The chart is replaced by this table in the supervision version because some counts "
-        "are under 5.", "aa-note"), frame_table(shown))
+        "are under 5.", "aa-note"), frame_table(shown, metric="section.introductions_table"))
 
 
 @register("description")
@@ -426,14 +438,12 @@ def decisions_summary(r) -> Block:
                        "by you).")]
     for kind, title in (("invitation", "Invitations: your decisions"),
                         ("request", "Requests: how you handled them")):
-        part = decided.loc[decided["kind"] == kind]
-        if len(part) == 0:
+        crossed = model.decisions_by_relationship(kind)
+        if len(crossed) == 0:
             continue
-        crossed = pd.crosstab(part["relationship"], part["value"])
-        crossed = crossed.reindex([x for x in RELATIONSHIP_ORDER if x in crossed.index])
-        crossed = crossed.reset_index()
         values = [c for c in crossed.columns if c != "relationship"]
-        parts.append(frame_table(v.count_table(crossed, values, total_column="total"), title))
+        parts.append(frame_table(v.count_table(crossed, values, total_column="total"), title,
+                                 metric=f"section.decisions.{kind}"))
     suggested = int((decided["source"] == "suggested").sum()) if len(decided) else 0
     if suggested:
         parts.append(paragraph(f"{v.n(suggested)} of these rest on suggestions you have not "
@@ -463,7 +473,8 @@ def policy_in_force(r) -> Block:
                          ", ".join(sorted(req)) if req else "no expectation"))
         caption = f"{version.name}, in force from {version.effective_from.isoformat()}"
         parts.append(table(["relationship", "invitations: you meant to", "requests: you "
-                            "meant to"], rows, caption, numeric_from=99))
+                            "meant to"], rows, caption, numeric_from=99,
+                           metric="section.policy_in_force"))
         extra = []
         if version.introductions:
             extra.append("introductions: " + ", ".join(sorted(version.introductions)))
@@ -500,7 +511,8 @@ def conformance(r) -> Block:
     counts["kind"] = counts["kind"].map({"invitation": "invitations", "request": "requests"})
     shown = v.count_table(counts[["kind", "relationship", "matched", "differed", "decisions"]],
                           ["matched", "differed"], total_column="decisions")
-    parts.append(frame_table(shown, "Decisions by kind and relationship.", numeric_from=2))
+    parts.append(frame_table(shown, "Decisions by kind and relationship.", numeric_from=2,
+                             metric="section.conformance.relationships"))
     differed = decided.loc[~decided["conforming"].astype(bool)]
     if len(differed) and v.names_people:
         rows = [(x.dated_at.date().isoformat(), v.person(x.person_key), x.relationship,
@@ -508,7 +520,8 @@ def conformance(r) -> Block:
                 for x in differed.head(12).itertuples()]
         parts.append(table(["date", "person", "relationship", "kind", "you", "policy",
                             "label"], rows, "Where practice and policy differed "
-                            "(the first 12).", numeric_from=99))
+                            "(the first 12).", numeric_from=99,
+                           metric="section.conformance.differed"))
     return section("Practice and policy", *parts)
 
 
@@ -542,7 +555,8 @@ def compare_earlier(r) -> Block:
                "decisions", "following policy"]
     note = paragraph("Small numbers move a lot from one period to the next by chance alone; "
                      "read differences as questions, not trends.", "aa-note")
-    return section("Against earlier periods", table(headers, rows), note)
+    return section("Against earlier periods",
+                   table(headers, rows, metric="section.compare_earlier"), note)
 
 
 @register("analysis")
@@ -557,7 +571,7 @@ def p_chart(r) -> Block:
             "No labelled decisions with a policy expectation in these periods."))
     chart = r.view.chart(r.model.conformance_chart)
     fig = figures.p_chart_figure(chart, r.model.policy)
-    return Block(render("figure_with_text.html", figure=Markup(FigureBlock(fig).html),
+    return Block(render("figure_with_text.html", figure=Markup(FigureBlock(fig, metric="section.p_chart").html),
                         text=prompts.p_chart_text(chart, r.view)))
 
 
@@ -588,7 +602,7 @@ def decision_mix(r) -> Block:
                             "this period": [result["current"][k] for k in cats],
                             "baseline": [result["baseline"][k] for k in cats]})
         parts.append(frame_table(v.count_table(mix, ["this period", "baseline"]),
-                                 title.capitalize()))
+                                 title.capitalize(), metric="section.decision_mix.mix"))
         comp = result["composition"]
         who = pd.DataFrame({"relationship": list(comp["current"]),
                             "this period": list(comp["current"].values()),
@@ -596,7 +610,8 @@ def decision_mix(r) -> Block:
         parts.append(frame_table(v.count_table(who, ["this period", "baseline"]),
                                  f"Who the {title} concerned, by relationship "
                                  f"({result['strata_compared']} compared: those with "
-                                 "decisions in both windows)."))
+                                 "decisions in both windows).",
+                                 metric="section.decision_mix.relationships"))
         if result["p_value"] is None:
             words = "Not enough decisions in one of the two windows to compare their mix."
         else:

@@ -7,6 +7,7 @@ of :mod:`adviser_analytics.privacy.suppression`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -14,7 +15,13 @@ import numpy as np
 import pandas as pd
 
 from .. import privacy
-from .render import missing
+from .render import missing, paragraph
+
+#: what a registered number reads as when a rule keeps it from this audience
+WITHHELD_WORDS = "withheld"
+_TABLE_OR_FIGURE = re.compile(
+    r'(?P<open><(?P<tag>table|figure) class="aa-(?:table|figure)"[^>]*>).*?</(?P=tag)>',
+    re.DOTALL)
 
 __all__ = ["AUDIENCES", "View", "SelfView", "SupervisionView", "view_for"]
 
@@ -95,6 +102,38 @@ class View:
 
     def waiting_days(self, days: object) -> str:
         """How long one person's conversation has waited (a per-person age)."""
+        raise NotImplementedError
+
+    # ---------------------------------------------------------------- registered numbers
+    # The sections of practice.py state their numbers by their key in the privacy registry
+    # (privacy.METRICS): own totals are shown as they are, breakdowns by the rules, and a
+    # key that is not registered is withheld from supervision (deny by default).
+    def shown(self, key: str, value: object, of: object = None) -> str:
+        """The registered number ``key`` (a count; ``of``: the total it is a part of)."""
+        raise NotImplementedError
+
+    def share(self, key: str, numerator: object, base: object) -> str:
+        """The registered share ``key`` as a percentage, or why it is not given."""
+        raise NotImplementedError
+
+    def interval(self, key: str, ci: object, numerator: object, base: object) -> str:
+        """``; 95 % interval a–b %`` of the registered interval ``key`` ("" when not
+        shown)."""
+        if ci is None or missing(base) or not base:
+            return ""
+        low, high = ci  # type: ignore[misc]
+        return f"; 95 % interval {100 * low:.0f}–{100 * high:.0f} %"
+
+    def sum_shown(self, key: str, value: object, parts: Iterable[object]) -> str:
+        """A registered sum of cells another table shows (``parts``, as shown there)."""
+        raise NotImplementedError
+
+    def guard(self, block):
+        """The block as this audience may see it (tables and figures checked)."""
+        return block
+
+    def employer(self, name: str, rank: int) -> str:
+        """An employer (the ``rank``-th of a table, from 0) as this audience may see it."""
         raise NotImplementedError
 
     def relationship_of(self, key: object) -> str:
@@ -218,6 +257,18 @@ class SelfView(View):
     def figure_ok(self, values: Iterable[object]) -> bool:
         return True
 
+    def shown(self, key: str, value: object, of: object = None) -> str:
+        return self.n(value)
+
+    def employer(self, name: str, rank: int) -> str:
+        return name
+
+    def share(self, key: str, numerator: object, base: object) -> str:
+        return self.pct_text(numerator, base)
+
+    def sum_shown(self, key: str, value: object, parts: Iterable[object]) -> str:
+        return self.n(value)
+
     def chart(self, chart: pd.DataFrame) -> pd.DataFrame:
         return chart.copy()
 
@@ -272,6 +323,70 @@ class SupervisionView(View):
                     total_column: str | None = None, row_total: bool = True) -> pd.DataFrame:
         return privacy.suppress_table(frame, counts, total_column=total_column,
                                       row_total=row_total)
+
+    def employer(self, name: str, rank: int) -> str:
+        """``employer A``, ``employer B``, ... in the order of the table: an employer's name
+        is data (a client's employer may not reach supervision)."""
+        letters = ""
+        rank += 1
+        while rank:
+            rank, rest = divmod(rank - 1, 26)
+            letters = chr(ord("A") + rest) + letters
+        return f"employer {letters}"
+
+    def shown(self, key: str, value: object, of: object = None) -> str:
+        entry = privacy.metric(key)
+        if entry is None or entry.kind not in ("count", "time", "label"):
+            return WITHHELD_WORDS
+        if entry.scope == privacy.OWN_TOTAL or entry.kind != "count":
+            return self.total(value) if entry.kind == "count" else str(value)
+        return self.n(value) if of is None else self.part(value, of)
+
+    def share(self, key: str, numerator: object, base: object) -> str:
+        entry = privacy.metric(key)
+        if entry is None or entry.kind != "rate":
+            return WITHHELD_WORDS
+        if entry.scope == privacy.OWN_TOTAL:
+            return self.total_pct(numerator, base)
+        return self.pct_text(numerator, base)
+
+    def interval(self, key: str, ci: object, numerator: object, base: object) -> str:
+        entry = privacy.metric(key)
+        if entry is None or entry.kind != "interval":
+            return ""
+        if entry.scope != privacy.OWN_TOTAL and (not self.statistic_ok(base)
+                                                 or self.pct(numerator, base) is None):
+            return ""
+        return super().interval(key, ci, numerator, base)
+
+    def sum_shown(self, key: str, value: object, parts: Iterable[object]) -> str:
+        """Shown only when it is the sum of parts shown exactly elsewhere (then it tells
+        nothing new); else withheld, since a sum beside hidden parts could give them back."""
+        if privacy.metric(key) is None:
+            return WITHHELD_WORDS
+        if missing(value):
+            return "–"
+        parts = [int(p) if isinstance(p, str) and p.isdigit() else p for p in parts]
+        if not value or (all(isinstance(p, int | np.integer) for p in parts)
+                         and sum(parts) == value):
+            return str(int(value))  # type: ignore[call-overload]
+        return WITHHELD_WORDS
+
+    def guard(self, block):
+        """Every table and figure whose key is not registered (or has none) is replaced by
+        a note: deny by default."""
+        from .render import Block
+
+        def check(match: re.Match) -> str:
+            key = re.search(r'data-metric="([^"]*)"', match.group("open"))
+            entry = privacy.metric(key.group(1)) if key else None
+            if entry is not None and entry.kind in ("table", "figure"):
+                return match.group(0)
+            return str(paragraph(f"A {match.group('tag').replace('figure', 'chart')} is left "
+                                 "out of the supervision version.", "aa-note"))
+
+        html = _TABLE_OR_FIGURE.sub(check, block.html)
+        return block if html == block.html else Block(html)
 
     def figure_ok(self, values: Iterable[object]) -> bool:
         return privacy.counts_drawable(values)
