@@ -9,6 +9,7 @@ import pandas as pd
 
 from adviser_analytics import reflection
 from adviser_analytics.advice import advice_context
+from adviser_analytics.reflection import prompts
 from adviser_analytics.reflection.practice import promises
 from adviser_analytics.reflection.sections import SECTIONS
 from adviser_analytics.store import Workspace
@@ -200,3 +201,18 @@ def test_the_story_moves_after_the_policy_change(labelled_workspace):
     assert n_after > 0
     assert f"{n_after} introductions were asked of you" in t_after
     assert "concentration worth reflecting on" in t_after
+
+
+def test_supervision_sentences_say_what_is_not_given_in_words(labelled_workspace):
+    """A suppressed number reads as a sentence, never "withheld of 4" or "<5 of <5", and
+    the share following the policy (one of the adviser's own totals) is given as the table
+    "Against earlier periods" gives it."""
+    r = reflection.open_report(labelled_workspace, "2026-03-01", "2026-03-31", "supervision")
+    text = "\n".join([r.promises_against_practice().text, r.values().text])
+    assert not re.search(r"withheld of|<5 of <5|\(withheld \(", text), text
+    pol = r.shown["policy"]
+    n, k = pol["decisions"], pol["conforming"]
+    assert n >= 10 and 0 < n - k < 5  # a size where a breakdown rule would hide the share
+    sentence = prompts.conformance_text(pol, pol.get("conformance_ci95"), r.view)
+    assert sentence.startswith(f"{k} of {n} decisions ({100 * k / n:.0f}%) matched"), sentence
+    assert "Wilson 95 % interval" in sentence

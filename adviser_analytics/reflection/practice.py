@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .render import Block, bullets, frame_table, paragraph, render, section, table
+from .views import WITHHELD_WORDS
 
 __all__ = ["Promise", "promises", "promises_against_practice", "values"]
 
@@ -98,9 +99,14 @@ def _measure(r, promise: Promise) -> str:
         shown = v.count_table(crossed, [c for c in crossed.columns if c != "relationship"],
                               total_column="total")
         cells = shown["accept"].iloc[:len(crossed)].loc[promised]
-        return (f"{v.sum_shown('promises.accepted_from_promised', k, cells)} of "
-                f"{v.shown('promises.invitations_accepted', n)} invitations you accepted in "
-                "this period were from them (by your labels).")
+        from_them = v.sum_shown('promises.accepted_from_promised', k, cells)
+        accepted = v.shown('promises.invitations_accepted', n)
+        if from_them == WITHHELD_WORDS:
+            return (f"you accepted {accepted} invitations in this period; how many came from "
+                    "them is not given in the supervision version, because some of the counts "
+                    "behind it are under 5.")
+        return (f"{from_them} of {accepted} invitations you accepted in this period were "
+                "from them (by your labels).")
     if promise.kind in ("introductions_not_made", "introductions_made"):
         intro = m["introductions"]
         req = intro["requests"]
@@ -121,7 +127,7 @@ def _measure(r, promise: Promise) -> str:
         budgeted = weeks["weeks_with_budget"]
         median = weeks["median_minutes"]
         return (f"{v.shown('promises.weeks_within_budget', within, of=budgeted)} of "
-                f"{v.shown('promises.weeks_with_budget', budgeted)} weeks meeting this period "
+                f"{v.shown('promises.weeks_with_budget', budgeted)} weeks that fall at least partly in this period "
                 "stayed within the weekly time your policy plans"
                 + (f" (a typical week took about {median:.0f} minutes, estimated from your "
                    "replies)" if median is not None else "") + ".")
@@ -181,6 +187,15 @@ def _employers_table(v, spread: dict) -> str:
                               "to.", metric="section.values.employers")
 
 
+def _share(v, key: str, numerator: int, base: int, ci) -> str:
+    """`` (42%; 95 % interval 30–55 %)`` for a registered share, or a word on why it is
+    not given (the view says when it may be shown)."""
+    shown = v.share(key, numerator, base)
+    if not shown.endswith("%"):
+        return v.share_not_given
+    return f" ({shown}{v.interval(key + '_ci95', ci, numerator, base)})"
+
+
 def values(r) -> Block:
     """The values the policy serves, measured: personal invitations, replies outside working
     hours, weekly time against the budget, the spread of introductions, keeping in touch.
@@ -194,19 +209,25 @@ def values(r) -> Block:
     n, k = inv["incoming"], inv["with_message"]
     items = [f"{v.shown('values.with_message', k, of=n)} of "
              f"{v.shown('values.invitations_incoming', n)} invitations you received carried a "
-             f"personal message ({v.share('values.share_with_message', k, n)}"
-             f"{v.interval('values.share_with_message_ci95', inv['share_with_message_ci95'], k, n)})."]
+             "personal message"
+             + _share(v, "values.share_with_message", k, n, inv["share_with_message_ci95"])
+             + "."]
     for name, words in (("with_message", "with a message"),
                         ("without_message", "without one")):
         dec = inv[f"{name}_decisions"]
         decided, accepted = dec["decided"], dec["accepted"]
         if decided:
             key = f"values.{name}"
+            decided_words = v.shown(key + "_decided", decided)
+            if decided_words.startswith("<"):
+                items.append(f"Of those {words}, you decided fewer than 5: how many you "
+                             "accepted is not given in the supervision version.")
+                continue
             items.append(f"Of those {words} that you decided, you accepted "
                          f"{v.shown(key + '_accepted', accepted, of=decided)} of "
-                         f"{v.shown(key + '_decided', decided)} "
-                         f"({v.share(key + '_accepted_rate', accepted, decided)}"
-                         f"{v.interval(key + '_accepted_rate_ci95', dec['accepted_rate_ci95'], accepted, decided)}).")
+                         f"{decided_words}"
+                         + _share(v, key + "_accepted_rate", accepted, decided,
+                                  dec["accepted_rate_ci95"]) + ".")
     parts.append(paragraph("Person-centred contact: invitations with a personal message."))
     parts.append(bullets(items))
     policy = model.policy
@@ -225,7 +246,7 @@ def values(r) -> Block:
         if budgeted:
             parts.append(paragraph(
                 f"{v.shown('values.weeks_over_budget', weeks['weeks_over_budget'], of=budgeted)}"
-                f" of {v.shown('values.weeks_with_budget', budgeted)} weeks meeting this period "
+                f" of {v.shown('values.weeks_with_budget', budgeted)} weeks that fall at least partly in this period "
                 "went over the weekly time your policy plans for replies (estimated from your "
                 "messages)."))
     spread = V.introductions_spread(d.introductions, d.people, start, end)

@@ -172,15 +172,17 @@ def conformance_text(pol: Mapping, ci, view) -> str:
     """How often decisions matched the policy in force, with its Wilson interval (``ci``: as
     this audience may see it, or None)."""
     n, k = pol["decisions"], pol["conforming"]
-    rate = view.pct(k, n)
-    if rate and ci:
-        text = (f"{view.part(k, n)} of {view.n(n)} decisions ({rate}) matched what the policy "
-                f"in force expected; with this many decisions the rate could plausibly be "
-                f"anywhere from {100 * ci[0]:.0f}% to {100 * ci[1]:.0f}% (Wilson 95 % "
-                "interval).")
+    # the share following the policy is one of the adviser's own totals over everyone: both
+    # audiences see it (as the table "Against earlier periods" does)
+    if not n:
+        return "No decisions in this period that the policy speaks to."
+    text = (f"{view.total(k)} of {view.total(n)} decisions ({view.total_pct(k, n)}) matched "
+            "what the policy in force expected")
+    if ci:
+        text += (f"; with this many decisions the rate could plausibly be anywhere from "
+                 f"{100 * ci[0]:.0f}% to {100 * ci[1]:.0f}% (Wilson 95 % interval).")
     else:
-        text = (f"{view.n(n)} decisions the policy speaks to; the share following it is "
-                "withheld at this size in the supervision version.")
+        text += "."
     if pol.get("suggested"):
         text += f" {view.n(pol['suggested'])} of them rest on suggested labels not yet reviewed."
     if k < n:

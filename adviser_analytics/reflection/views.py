@@ -41,6 +41,8 @@ class View:
     quotes_counts = True
     #: what a percentage that cannot be given reads as in the reports index
     no_percent = "–"
+    #: said after a count when the share it is part of may not be given to this audience
+    share_not_given = ""
 
     def __init__(self, relationship: Mapping[str, str] | None = None,
                  names: Mapping[str, str | None] | None = None,
@@ -281,6 +283,7 @@ class SupervisionView(View):
     detail = False
     quotes_counts = False
     no_percent = "withheld"
+    share_not_given = " (too few to give a share in the supervision version)"
 
     def n(self, value: object) -> str:
         if missing(value):
