@@ -14,12 +14,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .model import BROKERED
 from .render import Block, bullets, paragraph, render, section, table
 
 __all__ = ["Promise", "promises", "promises_against_practice", "values"]
-
-#: outcomes of an introduction request in which the adviser brokered the introduction
-BROKERED = ("made", "met")
 
 
 @dataclass(frozen=True)

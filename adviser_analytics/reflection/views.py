@@ -34,6 +34,8 @@ class View:
     quotes_counts = True
     #: what a percentage that cannot be given reads as in the reports index
     no_percent = "–"
+    #: only the writing the adviser marked to share is shown (their action plans included)
+    shared_writing_only = False
 
     def __init__(self, relationship: Mapping[str, str] | None = None,
                  names: Mapping[str, str | None] | None = None,
@@ -230,6 +232,7 @@ class SupervisionView(View):
     detail = False
     quotes_counts = False
     no_percent = "withheld"
+    shared_writing_only = True
 
     def n(self, value: object) -> str:
         if missing(value):
