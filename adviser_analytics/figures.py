@@ -405,9 +405,8 @@ def term_trends_figure(rows: Sequence[dict], policy: Policy | None = None) -> Fi
     ax.set_xticks(x, [str(r["month"]) for r in rows])
     ax.set_ylim(0, 105)
     ax.set_yticks([0, 25, 50, 75, 100])
-    ax.set_ylabel("share (%)")
-    ax.set_title(title, fontsize=12)
-    ax.legend(frameon=False, fontsize=8, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    ax.set_ylabel("share of the month (%)")
+    ax.legend(frameon=False, fontsize=9, loc="center left", bbox_to_anchor=(1.0, 0.5))
     _style(ax)
     changes = [name for when, name in (policy.boundary_labels if policy else [])
                if _as_date(rows[0]["from"]) < when <= _as_date(rows[-1]["to"])]

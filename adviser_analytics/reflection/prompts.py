@@ -319,8 +319,11 @@ def _moved(rows: list[dict], rate: str, ci: str, words: str) -> str | None:
         return None
     first, last = shown[0], shown[-1]
     a, b = first[ci], last[ci]
-    change = (f"{words} went from {100 * first[rate]:.0f}% in {first['month']} to "
-              f"{100 * last[rate]:.0f}% in {last['month']}")
+    before, after = f"{100 * first[rate]:.0f}%", f"{100 * last[rate]:.0f}%"
+    if before == after:
+        return None  # nothing moved: nothing to say
+    change = (f"{words} went from {before} in {first['month']} to {after} in "
+              f"{last['month']}")
     if a[1] < b[0] or b[1] < a[0]:
         return (f"Worth discussing: {change}, further apart than chance alone would usually "
                 "make them (their intervals do not overlap). What changed between them?")
