@@ -387,8 +387,6 @@ def execute_period(task: dict) -> dict:
         except Exception as error:  # noqa: BLE001 - reported per period, the run goes on
             return {"ok": False, "error": _describe(error),
                     "seconds": time.perf_counter() - started, "attempts": attempts}
-    if task.get("kind", "period") != "term":
-        _without_term_cells(nb)
     writing.restore(nb, task.get("writing") or [], task.get("last_plan"))
     if task["audience"] != "self":
         writing.drop_unshared(nb)
@@ -411,8 +409,8 @@ TERM_TAG = "term-review"
 
 
 def _without_term_cells(nb):
-    """An executed notebook without the term review's cells (``TERM_TAG``): a report that
-    is not a term review reads as it did before the term review existed."""
+    """A notebook without the term review's cells (``TERM_TAG``), in place: a report that is
+    not a term review is run without them and reads as it did before the term review."""
     nb.cells = [c for c in nb.cells
                 if TERM_TAG not in c.get("metadata", {}).get("tags", [])]
     return nb
@@ -565,9 +563,11 @@ def _execute(task: dict):
     previous = os.getcwd()
     try:
         with _quiet_stderr():
+            source = nbformat.read(notebook, as_version=4)
+            if task.get("kind", "period") != "term":
+                _without_term_cells(source)  # (not even run: the report reads as before)
             if task.get("reuse_kernel"):
                 kernel = _warm_kernel(str(notebook.parent))
-                source = nbformat.read(notebook, as_version=4)
                 if kernel.runs:
                     reset = nbformat.v4.new_code_cell(_RESET_CODE)
                     reset.metadata["tags"] = [_RESET_TAG]
@@ -587,10 +587,11 @@ def _execute(task: dict):
                 socket_dir = tempfile.mkdtemp(prefix="aa-k-") if os.name == "posix" else None
                 log_file = tempfile.TemporaryFile()
                 nb = papermill.execute_notebook(
-                    str(notebook), None, parameters=parameters, cwd=str(notebook.parent),
+                    source, None, parameters=parameters, cwd=str(notebook.parent),
                     kernel_manager_class=_kernel_manager_class(socket_dir, log_file),
                     # the notebook has finished: nothing in the kernel is worth waiting for
                     shutdown_kernel="immediate", **common)
+                nb.metadata.setdefault("papermill", {})["input_path"] = str(notebook)
     except DeadKernelError as error:
         raise _KernelTrouble(f"the kernel died: {error}") from error
     except (RuntimeError, TimeoutError, OSError) as error:
