@@ -397,6 +397,19 @@ def _registry(*metrics: Metric) -> dict[str, Metric]:
     return {m.key: m for m in metrics}
 
 
+def _conformance(section: str) -> tuple[Metric, ...]:
+    """Conformance to the policy in force, as ``section`` gives it (a period, one month of
+    a term, one policy version): decisions, conforming, the rate and its interval."""
+    return (
+        Metric(f"{section}.decisions", "count", "decisions the policy speaks to"),
+        Metric(f"{section}.conforming", "count", "decisions following the policy"),
+        Metric(f"{section}.conformance_rate", "rate", "share following the policy", 4,
+               base="decisions", numerator="conforming"),
+        Metric(f"{section}.conformance_ci95", "interval", "Wilson 95 % interval of that share",
+               4, base="decisions", numerator="conforming"),
+    )
+
+
 M = Metric
 METRICS: dict[str, Metric] = _registry(
     M("period.from", "label", "first day of the period"),
@@ -437,12 +450,7 @@ METRICS: dict[str, Metric] = _registry(
     M("introductions.outcomes", "outcomes", "introduction outcomes", base="requests",
       scope=BREAKDOWN),
     # policy drift
-    M("policy.decisions", "count", "decisions the policy speaks to"),
-    M("policy.conforming", "count", "decisions following the policy"),
-    M("policy.conformance_rate", "rate", "share following the policy", 4, base="decisions",
-      numerator="conforming"),
-    M("policy.conformance_ci95", "interval", "Wilson 95 % interval of that share", 4,
-      base="decisions", numerator="conforming"),
+    *_conformance("policy"),
     M("policy.suggested", "count", "decisions resting on suggested labels"),
     # the term review: one month of the term (reflection.model.ReportModel.measures_in)
     M("month.month", "label", "the month"),
@@ -464,22 +472,12 @@ METRICS: dict[str, Metric] = _registry(
     M("month.introductions_asked", "count", "introduction requests"),
     M("month.introductions", "outcomes", "introductions made (or met) and the others",
       base="introductions_asked", scope=BREAKDOWN),
-    M("month.decisions", "count", "decisions the policy speaks to"),
-    M("month.conforming", "count", "decisions following the policy"),
-    M("month.conformance_rate", "rate", "share following the policy", 4, base="decisions",
-      numerator="conforming"),
-    M("month.conformance_ci95", "interval", "Wilson 95 % interval of that share", 4,
-      base="decisions", numerator="conforming"),
+    *_conformance("month"),
     # the term review: one policy version over the part of the term it was in force
     M("version.name", "label", "the policy version"),
     M("version.from", "label", "first day in force in the term"),
     M("version.to", "label", "last day in force in the term"),
-    M("version.decisions", "count", "decisions the policy speaks to"),
-    M("version.conforming", "count", "decisions following the policy"),
-    M("version.conformance_rate", "rate", "share following the policy", 4, base="decisions",
-      numerator="conforming"),
-    M("version.conformance_ci95", "interval", "Wilson 95 % interval of that share", 4,
-      base="decisions", numerator="conforming"),
+    *_conformance("version"),
 )
 del M
 
