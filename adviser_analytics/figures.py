@@ -30,6 +30,7 @@ __all__ = [
     "heatmap_figure",
     "introductions_figure",
     "p_chart_figure",
+    "term_trends_figure",
     "empty_figure",
 ]
 
@@ -368,4 +369,49 @@ def p_chart_figure(chart: pd.DataFrame, policy: Policy | None = None) -> Figure:
                     f"and {n_small} too small to judge"
                     + (f"; {int(early.sum())} provisional, not judged" if early.any() else "")
                     + "." + _version_note(drawn))
+    return fig
+
+
+#: the shares the term review draws: (rate key, interval key, legend, colour, marker)
+TERM_SERIES = (
+    ("reply_rate", "reply_rate_ci95", "reply rate", OKABE_ITO["blue"], "o"),
+    ("conformance_rate", "conformance_ci95", "following the policy", OKABE_ITO["orange"], "s"),
+)
+
+
+def term_trends_figure(rows: Sequence[dict], policy: Policy | None = None) -> Figure:
+    """The term month by month (the rows of ``ReportModel.measures_in``, as the audience may
+    see them): the reply rate and the share following the policy, each with its 95 %
+    interval; a share that is withheld or has no base is not drawn."""
+    title = "The term month by month"
+    if not rows:
+        return empty_figure(title)
+    fig, ax = _figure(height=3.2)
+    x = np.arange(len(rows))
+    described = []
+    for i, (rate, ci, label, colour, marker) in enumerate(TERM_SERIES):
+        points = [(j, r[rate], r.get(ci)) for j, r in enumerate(rows)
+                  if r.get(rate) is not None]
+        if not points:
+            continue
+        xs = np.array([j for j, _, _ in points]) + (i - 0.5) * 0.12
+        ys = np.array([100 * float(v) for _, v, _ in points])
+        low = np.array([ys[k] - 100 * c[0] if c else 0 for k, (_, _, c) in enumerate(points)])
+        high = np.array([100 * c[1] - ys[k] if c else 0 for k, (_, _, c) in enumerate(points)])
+        # (the rate and its interval are rounded apart: never a negative arm)
+        ax.errorbar(xs, ys, yerr=[np.clip(low, 0, None), np.clip(high, 0, None)], color=colour, marker=marker, capsize=3,
+                    linewidth=1.5, label=label)
+        described.append(f"{label} from {ys[0]:.0f}% to {ys[-1]:.0f}%")
+    ax.set_xticks(x, [str(r["month"]) for r in rows])
+    ax.set_ylim(0, 105)
+    ax.set_yticks([0, 25, 50, 75, 100])
+    ax.set_ylabel("share of the month (%)")
+    ax.legend(frameon=False, fontsize=9, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    _style(ax)
+    changes = [name for when, name in (policy.boundary_labels if policy else [])
+               if _as_date(rows[0]["from"]) < when <= _as_date(rows[-1]["to"])]
+    fig.alt_text = (f"Points with 95 % intervals for {len(rows)} months from {rows[0]['month']} "
+                    f"to {rows[-1]['month']}: " + "; ".join(described) + "."
+                    + (" A new policy version came into force during the term ("
+                       + ", ".join(changes) + ")." if changes else ""))
     return fig

@@ -178,6 +178,8 @@ _TEMPLATE = r"""{%- extends 'index.html.j2' -%}
 .aa-figure { margin: 0.5em 0 1em 0; }
 .aa-figure figcaption { color: #555; font-size: 0.9em; }
 .aa-prompts li { margin-bottom: 0.4em; }
+.aa-plan { white-space: pre-wrap; border-left: 3px solid #bbb; margin: 0.3em 0 0.6em 0; padding: 0.1em 0 0.1em 0.8em; }
+.aa-term-month { margin-bottom: 1em; }
 </style>
 {% endblock extra_css %}
 """
@@ -402,6 +404,24 @@ def execute_period(task: dict) -> dict:
     return result
 
 
+#: the tag of the notebook's cells that belong to the term review only
+TERM_TAG = "term-review"
+
+
+def _without_term_cells(nb):
+    """A notebook without the term review's cells (``TERM_TAG``), in place: a report that is
+    not a term review is run without them and reads as it did before the term review."""
+    nb.cells = [c for c in nb.cells
+                if TERM_TAG not in c.get("metadata", {}).get("tags", [])]
+    return nb
+
+
+def period_kind(every: str | None, period: Period) -> str:
+    """``"term"`` for the periods of ``--every term`` that are terms (a stretch between
+    terms is reported as an ordinary period), else ``"period"``."""
+    return "term" if every == "term" and period.name != "Between terms" else "period"
+
+
 def _describe(error: BaseException) -> str:
     from papermill.exceptions import PapermillExecutionError
 
@@ -534,7 +554,8 @@ def _execute(task: dict):
     notebook = Path(task["notebook"])
     _kernel_environment()
     parameters = {"workspace": task["workspace"], "period_from": task["from"],
-                  "period_to": task["to"], "audience": task["audience"]}
+                  "period_to": task["to"], "audience": task["audience"],
+                  "kind": task.get("kind", "period")}
     common = {"kernel_name": KERNEL_NAME, "progress_bar": False, "log_output": False,
               "start_timeout": task.get("start_timeout", START_TIMEOUT),
               "execution_timeout": task.get("timeout", EXECUTION_TIMEOUT)}
@@ -542,9 +563,11 @@ def _execute(task: dict):
     previous = os.getcwd()
     try:
         with _quiet_stderr():
+            source = nbformat.read(notebook, as_version=4)
+            if task.get("kind", "period") != "term":
+                _without_term_cells(source)  # (not even run: the report reads as before)
             if task.get("reuse_kernel"):
                 kernel = _warm_kernel(str(notebook.parent))
-                source = nbformat.read(notebook, as_version=4)
                 if kernel.runs:
                     reset = nbformat.v4.new_code_cell(_RESET_CODE)
                     reset.metadata["tags"] = [_RESET_TAG]
@@ -564,10 +587,11 @@ def _execute(task: dict):
                 socket_dir = tempfile.mkdtemp(prefix="aa-k-") if os.name == "posix" else None
                 log_file = tempfile.TemporaryFile()
                 nb = papermill.execute_notebook(
-                    str(notebook), None, parameters=parameters, cwd=str(notebook.parent),
+                    source, None, parameters=parameters, cwd=str(notebook.parent),
                     kernel_manager_class=_kernel_manager_class(socket_dir, log_file),
                     # the notebook has finished: nothing in the kernel is worth waiting for
                     shutdown_kernel="immediate", **common)
+                nb.metadata.setdefault("papermill", {})["input_path"] = str(notebook)
     except DeadKernelError as error:
         raise _KernelTrouble(f"the kernel died: {error}") from error
     except (RuntimeError, TimeoutError, OSError) as error:
@@ -841,12 +865,14 @@ def run_reports(workspace: str | os.PathLike, start: object, end: object,
                 written = (folder / f"{label}.html").stat().st_mtime
                 list_in_index(label, result, dt.datetime.fromtimestamp(written, dt.UTC))
             continue
+        kind = period_kind(every, period)
         tasks.append({
             "key": label, "notebook": str(notebook), "workspace": str(workspace.resolve()),
             "from": period.start.isoformat(), "to": period.end.isoformat(),
             "audience": audience, "label": period.label, "timeout": timeout,
-            "title": f"Reflection report {period_title(period)}"
-                     + (" (supervision)" if supervision else ""),
+            "title": ("Term review" if kind == "term" else "Reflection report")
+                     + f" {period_title(period)}" + (" (supervision)" if supervision else ""),
+            "kind": kind,
             "keep_ipynb": not supervision, "reuse_kernel": reuse,
             "writing": writing_by_period.get(label, []), "last_plan": plans.get(label),
         })

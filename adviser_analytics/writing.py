@@ -2,7 +2,7 @@
 back into the new one, never lost.
 
 The report notebook's writing cells carry ``metadata["adviser_analytics"]["writing"]``
-(``feelings``, ``conclusion``, ``action_plan``); the cells a report run generates are marked
+(``feelings``, ``conclusion``, ``action_plan``; ``term_outcomes`` in a term review); the cells a report run generates are marked
 ``metadata["adviser_analytics"]["generated"]`` (notebooks made before that mark: papermill's
 own cell metadata). Any other cell with text is one the adviser added: it is kept as
 ``added:<cell id>``, after the cell it followed. A cell tagged ``share`` may go to
@@ -29,7 +29,9 @@ __all__ = ["WRITING_CELLS", "SHARE_TAG", "KEY", "NotebookUnreadable", "harvest",
 
 #: The writing cells of the report, in order, with the words a journal gives them.
 WRITING_CELLS = {"feelings": "Feelings", "conclusion": "Conclusion",
-                 "action_plan": "Action plan"}
+                 "action_plan": "Action plan",
+                 # the term review's (``report --every term``) only
+                 "term_outcomes": "What came of the plans"}
 SHARE_TAG = "share"
 KEY = "adviser_analytics"
 #: The headings that preceded each writing cell in notebooks made before the cells were

@@ -96,8 +96,9 @@ def test_each_code_cell_is_one_call_into_the_package(path):
     nb = nbformat.read(path, as_version=4)
     params = _parameters(nb)
     if path == REPORT:
-        assert set(params) == {"workspace", "period_from", "period_to", "audience"}
+        assert set(params) == {"workspace", "period_from", "period_to", "audience", "kind"}
         assert params["audience"] in ("self", "supervision")
+        assert params["kind"] == "period"  # the report command passes "term" for a term
     # explore finds the workspace as the command line does (adviser-analytics lab tells it)
     assert params["workspace"] == ("../workspace/demo" if path == REPORT else "")
     assert all(not c.outputs for c in nb.cells if c.cell_type == "code"

@@ -56,7 +56,8 @@ def test_registry_gives_the_report_its_methods():
 
 def test_no_audience_branch_outside_the_views():
     # the sections, prompts, model and rendering ask the view, never which audience it is
-    for module in ("sections.py", "prompts.py", "model.py", "render.py", "explore.py"):
+    for module in ("sections.py", "prompts.py", "model.py", "render.py", "explore.py",
+                   "term.py", "practice.py"):
         tree = ast.parse((PACKAGE / module).read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, ast.Attribute):

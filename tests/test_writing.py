@@ -42,8 +42,9 @@ def _node(template: dict):
 
 
 def _as_generated(template: dict) -> dict:
-    """A notebook as ``report`` leaves it: every other cell marked generated."""
-    nb = _node(template)
+    """A month's notebook as ``report`` leaves it: no term review cells, every other cell
+    marked generated."""
+    nb = reports._without_term_cells(_node(template))
     writing.restore(nb, [])
     return json.loads(nbformat.writes(nb))
 
@@ -62,9 +63,14 @@ def _written(template: dict) -> dict:
 
 
 def test_the_template_marks_its_three_writing_cells_and_the_evaluation(template):
-    names = [c["metadata"].get("adviser_analytics", {}).get("writing")
-             for c in template["cells"]]
-    assert [n for n in names if n] == ["feelings", "conclusion", "action_plan"]
+    def names(term: bool) -> list[str]:
+        return [c["metadata"]["adviser_analytics"]["writing"] for c in template["cells"]
+                if c["metadata"].get("adviser_analytics", {}).get("writing")
+                and ("term-review" in c["metadata"].get("tags", [])) == term]
+
+    assert names(term=False) == ["feelings", "conclusion", "action_plan"]
+    # the term review's own writing cell, left out of every other report
+    assert names(term=True) == ["term_outcomes"]
     anchors = [c for c in template["cells"]
                if c["metadata"].get("adviser_analytics", {}).get("anchor") == "evaluation"]
     assert len(anchors) == 1 and "Evaluation" in "".join(anchors[0]["source"])
@@ -152,7 +158,7 @@ def test_keep_aside_renames_never_deletes_never_overwrites(tmp_path):
 
 def test_restore_puts_writing_back_where_it_was(template):
     rows = writing.harvest(_written(template), template)
-    new = _node(template)
+    new = reports._without_term_cells(_node(template))  # a month's report
     writing.restore(new, rows, last_plan="**Last time you planned** (x)")
     cells = new.cells
     feelings = _index(new, "feelings")

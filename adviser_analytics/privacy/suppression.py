@@ -382,6 +382,19 @@ def _registry(*metrics: Metric) -> dict[str, Metric]:
     return {m.key: m for m in metrics}
 
 
+def _conformance(section: str) -> tuple[Metric, ...]:
+    """Conformance to the policy in force, as ``section`` gives it (a period, one month of
+    a term, one policy version): decisions, conforming, the rate and its interval."""
+    return (
+        Metric(f"{section}.decisions", "count", "decisions the policy speaks to"),
+        Metric(f"{section}.conforming", "count", "decisions following the policy"),
+        Metric(f"{section}.conformance_rate", "rate", "share following the policy", 4,
+               base="decisions", numerator="conforming"),
+        Metric(f"{section}.conformance_ci95", "interval", "Wilson 95 % interval of that share",
+               4, base="decisions", numerator="conforming"),
+    )
+
+
 M = Metric
 METRICS: dict[str, Metric] = _registry(
     M("period.from", "label", "first day of the period"),
@@ -422,12 +435,7 @@ METRICS: dict[str, Metric] = _registry(
     M("introductions.outcomes", "outcomes", "introduction outcomes", base="requests",
       scope=BREAKDOWN),
     # policy drift
-    M("policy.decisions", "count", "decisions the policy speaks to"),
-    M("policy.conforming", "count", "decisions following the policy"),
-    M("policy.conformance_rate", "rate", "share following the policy", 4, base="decisions",
-      numerator="conforming"),
-    M("policy.conformance_ci95", "interval", "Wilson 95 % interval of that share", 4,
-      base="decisions", numerator="conforming"),
+    *_conformance("policy"),
     M("policy.suggested", "count", "decisions resting on suggested labels"),
     # "Promises against practice" (reflection/practice.py)
     M("promises.invitations_accepted", "count", "invitations you accepted"),
@@ -506,6 +514,32 @@ METRICS: dict[str, Metric] = _registry(
       scope=BREAKDOWN),
     M("section.values.employers", "table", "introductions by the employer of the person "
       "introduced to (employers pseudonymised)", scope=BREAKDOWN),
+    # the term review: one month of the term (reflection.model.ReportModel.measures_in)
+    M("month.month", "label", "the month"),
+    M("month.from", "label", "first day of the month"),
+    M("month.to", "label", "last day of the month"),
+    M("month.covered", "label", "the exports reach into the month"),
+    M("month.complete", "label", "the exports cover the whole month"),
+    M("month.requests", "count", "requests for help that started"),
+    M("month.answered_requests", "count", "requests answered"),
+    M("month.reply_rate", "rate", "reply rate", 4, base="requests",
+      numerator="answered_requests"),
+    M("month.reply_rate_ci95", "interval", "Wilson 95 % interval of the reply rate", 4,
+      base="requests", numerator="answered_requests"),
+    M("month.due_requests", "count", "requests due for a reply"),
+    M("month.within_target", "count", "due requests answered within your aim"),
+    M("month.within_target_rate", "rate", "share answered within your aim", 4,
+      base="due_requests", numerator="within_target"),
+    M("month.waiting", "count", "conversations waiting at the month's end"),
+    M("month.introductions_asked", "count", "introduction requests"),
+    M("month.introductions", "outcomes", "introductions made (or met) and the others",
+      base="introductions_asked", scope=BREAKDOWN),
+    *_conformance("month"),
+    # the term review: one policy version over the part of the term it was in force
+    M("version.name", "label", "the policy version"),
+    M("version.from", "label", "first day in force in the term"),
+    M("version.to", "label", "last day in force in the term"),
+    *_conformance("version"),
 )
 del M
 

@@ -23,6 +23,9 @@ from .render import missing
 __all__ = ["ReportModel", "Data", "load_data", "resolve_workspace", "ensure_pseudonyms",
            "all_person_keys", "target_key", "previous_periods", "period_title", "add_months"]
 
+#: outcomes of an introduction request in which the adviser brokered the introduction
+BROKERED = ("made", "met")
+
 NOTEBOOKS = Path(__file__).resolve().parent.parent.parent / "notebooks"
 #: how many earlier periods the comparison shows
 EARLIER = 5
@@ -163,7 +166,7 @@ def period_title(period: Period) -> str:
 class ReportModel:
     """One period of a workspace: the frames and everything computed from them, once."""
 
-    def __init__(self, data: Data, period: Period):
+    def __init__(self, data: Data, period: Period, episodes: pd.DataFrame | None = None):
         from ..metrics import compute_metrics
         from ..metrics.drift import relationships
         from ..metrics.episodes import requests
@@ -171,7 +174,7 @@ class ReportModel:
         self.data = data
         self.period = period
         self.policy = data.policy
-        self.episodes = requests(data.messages)
+        self.episodes = requests(data.messages) if episodes is None else episodes
         self.metrics = compute_metrics(data.messages, data.invitations, data.labels,
                                        data.introductions, self.policy, period,
                                        episodes=self.episodes, data_to=data.data_to)
@@ -227,6 +230,68 @@ class ReportModel:
                                        episodes=self.episodes, labels=self.data.labels,
                                        data_to=self.data.data_to)
         return self._loads[period]
+
+    def part(self, period: Period) -> ReportModel:
+        """The model of ``period`` (a part of this one, such as the stretch of a term one
+        policy version was in force), sharing this model's data and request episodes."""
+        return ReportModel(self.data, period, episodes=self.episodes)
+
+    @functools.cached_property
+    def months(self) -> list[Period]:
+        """The calendar months of the period (the first and last clipped to it)."""
+        return split(self.period.start, self.period.end, "month")
+
+    def measures_in(self, period: Period) -> dict:
+        """One month's measures for the term review, each from ``metrics/``: the response
+        load (:meth:`load_in`), the reply rate with its Wilson 95 % interval, introductions
+        asked and their outcome (made or met: brokered; anything else: other), conformance to
+        the policy in force (``drift.conformance``). The keys are those of the ``month``
+        section of the suppression registry (``privacy.suppression.METRICS``)."""
+        from ..metrics.drift import conformance, wilson_interval
+        from ..metrics.introductions import outcome_mix
+
+        lm = self.load_in(period)
+        cover = lm["coverage"]
+        decided = self.decided_all
+        pol = conformance(decided.loc[self.in_period(decided["dated_at"], period).to_numpy()])
+        intro = outcome_mix(self.data.introductions, self.data.labels, period)
+        made = sum(int(intro["outcomes"].get(k, 0)) for k in BROKERED)
+        req, ans = lm["requests"], lm["answered_requests"]
+        ci = wilson_interval(ans, req) if req else None
+        covered = cover["as_of"] is not None
+        return {
+            "month": period_title(period), "from": period.start.isoformat(),
+            "to": period.end.isoformat(), "covered": covered,
+            "complete": bool(cover["complete"]) if covered else False,
+            "requests": req, "answered_requests": ans,
+            "reply_rate": lm["reply_rate"], "reply_rate_ci95": list(ci) if ci else None,
+            "due_requests": lm["due_requests"], "within_target": lm["within_target"],
+            "within_target_rate": lm["within_target_rate"], "waiting": lm["waiting"],
+            "introductions_asked": intro["requests"] if covered else None,
+            "introductions": ({"made": made, "other": intro["requests"] - made}
+                              if covered else None),
+            "decisions": pol["decisions"] if covered else None,
+            "conforming": pol["conforming"] if covered else None,
+            "conformance_rate": pol["conformance_rate"] if covered else None,
+            "conformance_ci95": pol["conformance_ci95"] if covered else None,
+        }
+
+    @functools.cached_property
+    def month_by_month(self) -> list[dict]:
+        """:meth:`measures_in` of each of :attr:`months`."""
+        return [self.measures_in(m) for m in self.months]
+
+    def version_stretches(self) -> list[tuple[object, Period]]:
+        """Each policy version in force during the period, with the part of the period it
+        was in force (oldest first)."""
+        out = []
+        versions = self.versions_in(self.period)
+        for i, version in enumerate(versions):
+            start = max(version.effective_from, self.period.start)
+            end = (versions[i + 1].effective_from - dt.timedelta(days=1)
+                   if i + 1 < len(versions) else self.period.end)
+            out.append((version, Period(start, end)))
+        return out
 
     @functools.cached_property
     def asked_often(self) -> pd.DataFrame:

@@ -14,13 +14,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .model import BROKERED
 from .render import Block, bullets, frame_table, paragraph, render, section, table
 from .views import WITHHELD_WORDS
 
 __all__ = ["Promise", "promises", "promises_against_practice", "values"]
-
-#: outcomes of an introduction request in which the adviser brokered the introduction
-BROKERED = ("made", "met")
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ import pandas as pd
 
 __all__ = ["prompt_for", "NOISE_FLOOR", "conformance_text", "p_chart_text", "worth_discussing",
            "NOTHING_STANDS_OUT", "about_items", "waiting_text", "coverage_note",
-           "provisional_text", "STRATIFIED", "lists_people", "asked_often_words"]
+           "provisional_text", "STRATIFIED", "lists_people", "asked_often_words",
+           "term_prompts"]
 
 #: what the noise floor of the decision mix is (domain.md, Policy drift)
 NOISE_FLOOR = ("The Jensen-Shannon distance is shown beside its noise floor: the 95th "
@@ -320,3 +321,61 @@ def about_items(view) -> list[str]:
                      "workspace; counts of 1-4 show as <5 (and ≥5 where a second cell is "
                      "hidden so the first cannot be worked out).")
     return items
+
+
+# ---------------------------------------------------------------------------------------
+# the term review
+
+
+def _moved(rows: list[dict], rate: str, ci: str, words: str) -> str | None:
+    """A prompt on how a share moved from the term's first month to its last (each as the
+    view shows it: ``rows`` from the suppression registry's ``month`` section), judged by
+    whether their 95 % intervals overlap."""
+    shown = [x for x in rows if x.get(rate) is not None and x.get(ci)]
+    if len(shown) < 2:
+        return None
+    first, last = shown[0], shown[-1]
+    a, b = first[ci], last[ci]
+    before, after = f"{100 * first[rate]:.0f}%", f"{100 * last[rate]:.0f}%"
+    if before == after:
+        return None  # nothing moved: nothing to say
+    change = (f"{words} went from {before} in {first['month']} to {after} in "
+              f"{last['month']}")
+    if a[1] < b[0] or b[1] < a[0]:
+        return (f"Worth discussing: {change}, further apart than chance alone would usually "
+                "make them (their intervals do not overlap). What changed between them?")
+    return (f"{change[0].upper()}{change[1:]}; their intervals overlap, so the difference may "
+            "be chance. Worth discussing only if it matches something you noticed.")
+
+
+def term_prompts(rows: list[dict], model, view, plans: int) -> list[str]:
+    """Prompts for a term review: ``rows`` the term's months as the view shows them,
+    ``plans`` how many of its months have an action plan kept (that the view may show)."""
+    out = []
+    for rate, ci, words in (("reply_rate", "reply_rate_ci95", "Your reply rate"),
+                            ("conformance_rate", "conformance_ci95",
+                             "The share of decisions following your policy")):
+        said = _moved(rows, rate, ci, words)
+        if said:
+            out.append(said)
+    changed = [(version.name, stretch.start) for version, stretch in model.version_stretches()
+               if stretch.start > model.period.start]
+    for name, since in changed:
+        out.append(f"Worth discussing: {name} came into force on {since.isoformat()}, during "
+                   "the term. Did practice follow it, and does it say what you now believe?")
+    waiting = [x for x in rows if x.get("waiting") is not None]
+    if len(waiting) >= 2 and waiting[-1]["waiting"] > waiting[0]["waiting"] > 0:
+        out.append(f"Worth discussing: more conversations were waiting at the end of "
+                   f"{waiting[-1]['month']} ({view.total(waiting[-1]['waiting'])}) than at "
+                   f"the end of {waiting[0]['month']} ({view.total(waiting[0]['waiting'])}). "
+                   "Is the backlog growing, or was the last month unusual?")
+    months = len(model.months)
+    if plans:
+        out.append(f"You kept an action plan for {plans} of the {months} months. Worth "
+                   "discussing: which plan made a difference, and which was hard to keep?")
+    else:
+        out.append("No monthly action plan is kept for this term"
+                   + (" (or none was marked to share)" if view.shared_writing_only else "")
+                   + ". Worth discussing: would a small plan each month help, or does "
+                   "something else carry your intentions from month to month?")
+    return out

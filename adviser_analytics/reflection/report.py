@@ -12,13 +12,19 @@ from .render import Block
 from .sections import SECTIONS
 from .views import AUDIENCES, view_for
 
-__all__ = ["ReflectionReport", "open_report"]
+__all__ = ["ReflectionReport", "open_report", "KINDS"]
+
+
+#: what a report can be: a report of its period, or the review of a term (``report --every
+#: term``), which adds the term sections (:mod:`.term`)
+KINDS = ("period", "term")
 
 
 def open_report(workspace: str | Path, period_from: str, period_to: str,
-                audience: str = "self") -> ReflectionReport:
-    """Read the workspace for one period and audience (the notebook's first call)."""
-    return ReflectionReport(workspace, period_from, period_to, audience)
+                audience: str = "self", kind: str = "period") -> ReflectionReport:
+    """Read the workspace for one period and audience (the notebook's first call);
+    ``kind="term"`` makes it the term review."""
+    return ReflectionReport(workspace, period_from, period_to, audience, kind)
 
 
 class ReflectionReport:
@@ -32,10 +38,15 @@ class ReflectionReport:
     SERIES = _model.SERIES
 
     def __init__(self, workspace: str | Path, period_from: str, period_to: str,
-                 audience: str = "self"):
+                 audience: str = "self", kind: str = "period"):
         if audience not in AUDIENCES:
             raise ValueError(f"audience {audience!r} is not one of: {', '.join(AUDIENCES)}")
+        if kind not in KINDS:
+            raise ValueError(f"kind {kind!r} is not one of: {', '.join(KINDS)}")
         self.audience = audience
+        self.kind = kind
+        #: the term review: the term sections are shown (elsewhere they are empty)
+        self.term_review = kind == "term"
         self.supervision = audience == "supervision"
         self.period = Period(parse_date(period_from, what="period_from"),
                              parse_date(period_to, what="period_to"))

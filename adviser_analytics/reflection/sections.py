@@ -93,7 +93,8 @@ def heading(r) -> Block:
                 + (f"; data from {status['first_date']} to {status['last_date']}."
                    if status.get("first_date") else "."))
     return Block(render(
-        "heading.html", title=f"Reflection report: {period_title(p)}",
+        "heading.html", title=("Term review" if r.term_review else "Reflection report")
+        + f": {period_title(p)}",
         start=p.start.isoformat(), end=p.end.isoformat(), audience=v.audience,
         owner_name=d.owner_name if v.names_people else None,
         versions=r.model.versions_in(p), coverage=coverage,
@@ -662,3 +663,10 @@ from .practice import promises_against_practice, values  # noqa: E402
 
 _register_after("decisions_summary", "description", promises_against_practice)
 _register_after("promises_against_practice", "description", values)
+
+from .term import term_plans, term_policy_lived, term_prompts, term_trends  # noqa: E402
+
+_register_after("decision_mix", "analysis", term_trends)
+_register_after("term_trends", "analysis", term_policy_lived)
+_register_after("term_policy_lived", "analysis", term_plans)
+_register_after("worth_discussing", "prompts", term_prompts)

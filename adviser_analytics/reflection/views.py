@@ -43,6 +43,8 @@ class View:
     no_percent = "–"
     #: said after a count when the share it is part of may not be given to this audience
     share_not_given = ""
+    #: only the writing the adviser marked to share is shown (their action plans included)
+    shared_writing_only = False
 
     def __init__(self, relationship: Mapping[str, str] | None = None,
                  names: Mapping[str, str | None] | None = None,
@@ -284,6 +286,7 @@ class SupervisionView(View):
     quotes_counts = False
     no_percent = "withheld"
     share_not_given = " (too few to give a share in the supervision version)"
+    shared_writing_only = True
 
     def n(self, value: object) -> str:
         if missing(value):
