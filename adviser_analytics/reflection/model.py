@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..metrics.values import BROKERED  # outcomes in which the adviser brokered it
 from ..periods import Period, parse_date, split
 from ..store.pseudonyms import ensure_pseudonyms
 from .render import missing
@@ -23,8 +24,6 @@ from .render import missing
 __all__ = ["ReportModel", "Data", "load_data", "resolve_workspace", "ensure_pseudonyms",
            "all_person_keys", "target_key", "previous_periods", "period_title", "add_months"]
 
-#: outcomes of an introduction request in which the adviser brokered the introduction
-BROKERED = ("made", "met")
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent.parent / "notebooks"
 #: how many earlier periods the comparison shows

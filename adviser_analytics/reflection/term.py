@@ -145,7 +145,8 @@ def term_policy_lived(r) -> Block:
         part = model.part(stretch)
         if not part.covered:
             continue
-        sub = SimpleNamespace(view=v, metrics=part.metrics, model=part, period=stretch,
+        sub = SimpleNamespace(view=v, metrics=part.metrics, shown=v.metrics(part.metrics),
+                              model=part, period=stretch,
                               data=r.data)
         measured = [(p.words, _measure(sub, p)) for p in promises(advice_context(version, {}))]
         if measured:
