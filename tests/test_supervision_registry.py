@@ -26,13 +26,15 @@ from adviser_analytics.store import Workspace
 #: contacts asked for more than 3 introductions (the sample story)
 PERIODS = (("2025-11-01", "2025-11-30"), ("2026-01-01", "2026-03-31"),
            ("2026-03-01", "2026-03-31"))
-SHOWN = re.compile(r'<(table|figure) class="aa-(?:table|figure)"([^>]*)>')
+SHOWN = re.compile(r'<(table|figure) class="aa-(?:table|figure)(?: [^"]*)?"([^>]*)>')
 PSEUDONYM = re.compile(r"\b[a-z]+-[0-9a-f]{4,}\b")
 
 
 @pytest.fixture(scope="module")
 def supervision_reports(labelled_workspace):
-    return [reflection.open_report(labelled_workspace, a, b, "supervision") for a, b in PERIODS]
+    return [reflection.open_report(labelled_workspace, a, b, "supervision") for a, b in PERIODS] \
+        + [reflection.open_report(labelled_workspace, "2026-01-01", "2026-03-31", "supervision",
+                                  kind="term")]  # the term review's sections too
 
 
 def test_every_table_and_figure_shown_to_supervision_is_registered(supervision_reports):
@@ -49,7 +51,8 @@ def test_every_table_and_figure_shown_to_supervision_is_registered(supervision_r
                 seen.add(key.group(1))
     # the sample reaches the new sections' table and the breakdowns of the older ones
     assert {"section.values.employers", "section.key_numbers", "section.decisions.invitation",
-            "section.who_asks.relationships"} <= seen
+            "section.who_asks.relationships", "section.term_trends", "section.term_policy",
+            "section.term_plans"} <= seen
 
 
 def test_every_number_of_the_new_sections_is_registered(supervision_reports, monkeypatch):

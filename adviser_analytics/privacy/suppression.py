@@ -512,6 +512,15 @@ METRICS: dict[str, Metric] = _registry(
       scope=BREAKDOWN),
     M("section.decision_mix.relationships", "table", "whom the decisions concerned",
       scope=BREAKDOWN),
+    # the term review (reflection/term.py): its months and versions go through month.* and
+    # version.* above; the plans are the adviser's own writing, shown only when shared
+    M("section.term_trends", "table", "the term month by month (own totals; introductions "
+      "made as a breakdown)"),
+    M("section.term_trends_figure", "figure", "the term's shares month by month with their "
+      "intervals (own totals)"),
+    M("section.term_policy", "table", "each policy version in force during the term"),
+    M("section.term_plans", "table", "each month's action plan beside the month after "
+      "(plans only as shared)"),
     M("section.values.employers", "table", "introductions by the employer of the person "
       "introduced to (employers pseudonymised)", scope=BREAKDOWN),
     # the term review: one month of the term (reflection.model.ReportModel.measures_in)

@@ -104,9 +104,11 @@ def term_trends(r) -> Block:
     if plotted:
         fig = figures.term_trends_figure(plotted, r.model.policy)
         parts.append(Markup(FigureBlock(fig, "Each month's share with its 95 % interval "
-                                             "(the vertical bar).").html))
+                                             "(the vertical bar).",
+                                        metric="section.term_trends_figure").html))
     parts.append(table(headers, body, "Months of the term ('so far': the newest export ends "
-                       "inside the month). Introductions made: made or met, by your labels."))
+                       "inside the month). Introductions made: made or met, by your labels.",
+                       metric="section.term_trends"))
     parts.append(paragraph(INTERVAL_MEANS, "aa-note"))
     return section(title, *parts)
 
@@ -152,7 +154,8 @@ def term_policy_lived(r) -> Block:
         if measured:
             promised.append((version.name, period_title(stretch), measured))
     parts = [table(["version", "in force during the term", "decisions", "following it"],
-                   rows, "Decisions are compared with the version in force on their date.")]
+                   rows, "Decisions are compared with the version in force on their date.",
+                   metric="section.term_policy")]
     if len(stretches) > 1:
         parts.append(paragraph(
             "A new version came into force during the term: a change between the versions "

@@ -20,7 +20,8 @@ from .render import missing, paragraph
 #: what a registered number reads as when a rule keeps it from this audience
 WITHHELD_WORDS = "withheld"
 _TABLE_OR_FIGURE = re.compile(
-    r'(?P<open><(?P<tag>table|figure) class="aa-(?:table|figure)"[^>]*>).*?</(?P=tag)>',
+    r'(?P<open><(?P<tag>table|figure) class="aa-(?:table|figure)(?: [^"]*)?"[^>]*>).*?'
+    r'</(?P=tag)>',
     re.DOTALL)
 
 __all__ = ["AUDIENCES", "View", "SelfView", "SupervisionView", "view_for"]
