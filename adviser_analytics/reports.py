@@ -208,8 +208,8 @@ def _exporter():
 def clean_notebook(nb, audience: str, title: str):
     """A copy of an executed notebook fit to export: no parameters cells (papermill's
     injected one carries the workspace path), no cells tagged ``notebook-only`` (how to run
-    the notebook), no code (sources blanked), no code cells
-    without output, no stderr, no error outputs, no papermill or widget metadata."""
+    the notebook), no instructions for the writing cells, no code (sources blanked), no code
+    cells without output, no stderr, no error outputs, no papermill or widget metadata."""
     nb = copy.deepcopy(nb)
     cells = []
     for cell in nb.cells:
@@ -237,6 +237,9 @@ def clean_notebook(nb, audience: str, title: str):
                 continue
         elif cell.cell_type == "raw":
             continue
+        elif writing.INSTRUCTIONS in cell.source:
+            # how to write in JupyterLab: a document has no cell to click
+            cell.source = cell.source.replace(writing.INSTRUCTIONS, "").rstrip()
         cells.append(cell)
     nb.cells = cells
     for key in ("papermill", "widgets"):

@@ -24,7 +24,7 @@ import json
 import re
 from pathlib import Path
 
-__all__ = ["WRITING_CELLS", "SHARE_TAG", "KEY", "NotebookUnreadable", "harvest", "harvest_file",
+__all__ = ["INSTRUCTIONS", "WRITING_CELLS", "SHARE_TAG", "KEY", "NotebookUnreadable", "harvest", "harvest_file",
            "restore", "keep_aside", "is_writing_cell", "is_shared", "cell_name"]
 
 #: The writing cells of the report, in order, with the words a journal gives them.
@@ -39,6 +39,14 @@ KEY = "adviser_analytics"
 _LEGACY_HEADINGS = {"feelings": "## 2. Feelings", "conclusion": "## 6. Conclusion",
                     "action_plan": "## 7. Action plan"}
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+#: How to write in a writing cell, in the heading cell above it (for JupyterLab only: the
+#: HTML documents leave it out, ``reports.clean_notebook``).
+INSTRUCTIONS = (
+    "*Write in the empty cell below: click it once and type, then save (Ctrl+S). What you "
+    "write is kept in your workspace and comes back each time the report is made again. It "
+    "is private to you: to share it with your supervisor, click the cell, open the gear icon "
+    "on the right-hand side bar (Property Inspector) and add the tag* `share` *under Cell "
+    "Tags.*")
 #: The instructions the writing cells held in reports made before they moved into the
 #: heading above (the cells are empty now, so that a click and typing edit them): never the
 #: adviser's writing.

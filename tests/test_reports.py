@@ -158,6 +158,8 @@ def test_html_has_no_code_prompts_or_parameters(monthly_reports, report_workspac
         for stage in ("Description", "Feelings", "Evaluation", "Analysis", "Worth discussing",
                       "Conclusion", "Action plan"):
             assert stage in page
+        # how to write in a cell is for JupyterLab: a document has no cell to click
+        assert "click it once" not in page and "Ctrl+S" not in page
 
 
 @pytest.mark.slow

@@ -76,10 +76,10 @@ def test_the_template_marks_its_three_writing_cells_and_the_evaluation(template)
     assert len(anchors) == 1 and "Evaluation" in "".join(anchors[0]["source"])
     # each writing cell is empty (a click and typing edit it); the heading above it says how
     # to write and how to share
-    for name in ("feelings", "conclusion", "action_plan"):
+    for name in ("feelings", "conclusion", "action_plan", "term_outcomes"):
         assert "".join(template["cells"][_index(template, name)]["source"]) == ""
         above = "".join(template["cells"][_index(template, name) - 1]["source"])
-        assert above.startswith("## ") and "tag* `share`" in above and "click it" in above
+        assert above.startswith("#") and above.endswith(writing.INSTRUCTIONS)
 
 
 def test_an_old_report_with_instructions_in_its_writing_cells_is_harvested(template):
