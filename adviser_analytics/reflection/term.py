@@ -160,7 +160,8 @@ def term_policy_lived(r) -> Block:
         parts.append(paragraph(
             "A new version came into force during the term: a change between the versions "
             "may be the policy working, or the policy catching up with practice.", "aa-note"))
-    parts.append(paragraph(INTERVAL_MEANS, "aa-note"))
+    parts.append(paragraph("As above, the range in brackets is a 95 % interval: two versions "
+                           "whose ranges overlap may not really differ.", "aa-note"))
     return Block(render("term_policy.html", title=title, parts=parts, promised=promised))
 
 
