@@ -41,7 +41,14 @@ from adviser_analytics.export import (
     read_message_batches,
 )
 from adviser_analytics.export.fingerprint import export_fingerprint
-from adviser_analytics.people import name_key, name_keys, normalise_url, normalise_urls, person_keys
+from adviser_analytics.people import (
+    name_key,
+    name_keys,
+    normalise_url,
+    normalise_urls,
+    person_keys,
+    recipients_named,
+)
 from adviser_analytics.store import Owner, Workspace, message_keys, natural_key_hashes, utc_now
 from adviser_analytics.store import snapshots as store
 from adviser_analytics.store.erasure import RegisterAtIngest
@@ -542,10 +549,19 @@ def _timed(batches: Iterable[pd.DataFrame], seconds: Counter, part: str) -> Iter
         yield batch
 
 
-def _scan_messages(batches: Iterable[pd.DataFrame]) -> tuple[pd.DataFrame, pd.Timestamp | None]:
-    """The first pass over messages.csv: its :func:`sender_summary` and its latest time."""
+#: Frames of messages.csv (in memory, not on disk) the first pass keeps for the second
+#: rather than read them again: the whole file of most accounts, a fraction of a heavy one's.
+KEEP_FRAME_BYTES = 256 * 2**20
+
+
+def _scan_messages(batches: Iterable[pd.DataFrame]
+                   ) -> tuple[pd.DataFrame, pd.Timestamp | None, list[pd.DataFrame] | None]:
+    """The first pass over messages.csv: its :func:`sender_summary`, its latest time, and
+    its frames when they fit in :data:`KEEP_FRAME_BYTES` (else ``None``: read them again)."""
     summaries: list[pd.DataFrame] = []
     latest = None
+    kept: list[pd.DataFrame] | None = []
+    kept_bytes = 0
     for batch in batches:
         summaries.append(sender_summary(batch))
         if len(summaries) >= 16:  # (a bounded list: fold as we go)
@@ -553,9 +569,27 @@ def _scan_messages(batches: Iterable[pd.DataFrame]) -> tuple[pd.DataFrame, pd.Ti
         if batch["sent_at"].notna().any():
             top = batch["sent_at"].max()
             latest = top if latest is None else max(latest, top)
+        if kept is not None:
+            kept_bytes += int(batch.memory_usage(deep=True).sum())
+            kept = kept + [batch] if kept_bytes <= KEEP_FRAME_BYTES else None
     if not summaries:
         summaries = [sender_summary(empty_contents().messages)]
-    return combine_summaries(summaries), latest
+    return combine_summaries(summaries), latest, kept
+
+
+def _participants(messages: pd.DataFrame, found: dict[str, int]) -> None:
+    """Add one batch's person-to-person messages to ``found`` (conversation -> participants,
+    as :func:`~adviser_analytics.store.snapshots.refresh_participants` counts them)."""
+    p2p = messages[messages["exclusion"].isna()]
+    for conversation in pd.unique(p2p["conversation_id"]):
+        found.setdefault(conversation, 2)
+    several = p2p["recipient_urls"].str.contains(r"[,;]", regex=True).fillna(False)
+    lists = p2p.loc[several.to_numpy(dtype=bool), ["conversation_id", "recipient_urls"]]
+    if len(lists):
+        widest = pd.Series(recipients_named(lists["recipient_urls"]) + 1).groupby(
+            lists["conversation_id"].to_numpy(dtype=object)).max()
+        for conversation, n in widest.items():
+            found[conversation] = max(found[conversation], int(n))
 
 
 def ingest_contents(ws: Workspace, contents: ExportContents, fingerprint: str,
@@ -569,7 +603,7 @@ def ingest_contents(ws: Workspace, contents: ExportContents, fingerprint: str,
         batches = lambda: (contents.messages,)  # noqa: E731
     seconds: Counter = Counter()
     clock = time.perf_counter()
-    senders, latest = _scan_messages(batches())
+    senders, latest, kept = _scan_messages(batches())
     seconds["scan"] += time.perf_counter() - clock
 
     known = ws.owner
@@ -589,9 +623,9 @@ def ingest_contents(ws: Workspace, contents: ExportContents, fingerprint: str,
     people, blanks = prepare_connections(contents.connections, seen_on)
     invitations, unkeyed = prepare_invitations(contents.invitations, seen_on)
     context = message_context(senders, owner)
-    register = RegisterAtIngest(ws, people, invitations, message_senders(senders, owner, context))
+    register = RegisterAtIngest(ws, people, invitations,
+                                lambda: message_senders(senders, owner, context))
     people, invitations = register.people, register.invitations
-    del senders
     seconds["prepare"] += time.perf_counter() - clock
     clock = time.perf_counter()
     skipped["blank_person"] += int(blanks["rows"].sum())
@@ -610,8 +644,9 @@ def ingest_contents(ws: Workspace, contents: ExportContents, fingerprint: str,
     seen = SeenKeys()
     people_met: set[str] = set()
     read_messages = 0
+    participants: dict[str, int] = {}
     with store.first_load(ws) if first_load else contextlib.nullcontext():
-        for batch in _timed(batches(), seconds, "read"):
+        for batch in _timed(kept if kept is not None else batches(), seconds, "read"):
             clock = time.perf_counter()
             messages = register.messages(prepare_messages(batch, owner, seen_on, context, seen))
             del batch
@@ -627,20 +662,24 @@ def ingest_contents(ws: Workspace, contents: ExportContents, fingerprint: str,
                 if not seen.add_keys(messages["message_key"].to_numpy()):
                     raise _key_collision(contents.source)
                 store.insert_messages(ws, message_rows)
+                _participants(messages, participants)
             elif store.merge_messages(ws, message_rows) != len(messages):
                 # a stored key whose natural key differs was left out: refuse rather than lose it
                 raise _key_collision(contents.source)
             # The people who wrote, each once per export (their first row names them).
-            senders = messages.loc[messages["exclusion"].isna()
+            writers = messages.loc[messages["exclusion"].isna()
                                    & (messages["direction"] == "inbound")
                                    & ~messages["sender_key"].isin(people_met),
                                    ["sender_key", "sender_name", "sender_url"]]
-            senders = senders.drop_duplicates("sender_key")
-            people_met.update(senders["sender_key"].tolist())
-            store.add_people(ws, _rows(senders, ["sender_key", "sender_name", "sender_url"]))
+            writers = writers.drop_duplicates("sender_key")
+            people_met.update(writers["sender_key"].tolist())
+            store.add_people(ws, _rows(writers, ["sender_key", "sender_name", "sender_url"]))
             seconds["write"] += time.perf_counter() - written
     clock = time.perf_counter()
-    store.refresh_participants(ws)
+    if first_load:  # every row was written as prepared: counted batch by batch
+        store.set_participants(ws, participants.items())
+    else:  # a message stored before keeps its recipients: counted from what is stored
+        store.refresh_participants(ws)
 
     # Invitations, with the snapshots they appear in.
     invitation_columns = ["direction", "name_key", "sent_at", "person_key", "name",

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from adviser_analytics.ingest import ingest
-from adviser_analytics.store import DB_NAME, SECRET_NAME, Workspace, erasure
+from adviser_analytics.store import DB_NAME, SECRET_NAME, Workspace, erasure, snapshots
 from adviser_analytics.store.schema import MIGRATIONS
 
 #: Columns written with the clock (when it ran), not from the exports.
@@ -117,6 +117,10 @@ def test_a_batch_per_row_numbers_repeated_keys_and_counts_participants(tmp_path)
                                     "conversation_id = '2-ada==' AND sender_key = ?", (ADA,))
         # file order: "and a CV question" is the first of the two rows of one second
         assert dict(occurrences.fetchall()) == {"and a CV question": 0, "Hello Olive": 1}
+        assert dict(ws.db.execute("SELECT * FROM conversations").fetchall()) == {
+            "2-ada==": 2, "2-grp==": 3}
+        with ws.transaction():  # counted from the stored messages: the same
+            snapshots.refresh_participants(ws)
         assert dict(ws.db.execute("SELECT * FROM conversations").fetchall()) == {
             "2-ada==": 2, "2-grp==": 3}
         participants = dict(zip(messages["conversation_id"], messages["participants"],

@@ -35,6 +35,7 @@ import hmac
 import os
 import re
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -291,17 +292,19 @@ class RegisterAtIngest:
     others wrote, and drop message text older than the retention date.
 
     Built once per export, before anything of it is written, from its people, its invitations
-    and its message ``senders`` (``sender_key, sender_name, counterpart_key``: one row per
-    distinct combination is enough), so that every batch of its messages (:meth:`messages`)
-    is treated alike: the names that protect a first name from redaction are those of the
-    whole export, not of one batch. ``people`` and ``invitations`` are what is left to write.
+    and its message ``senders`` (a function giving ``sender_key, sender_name,
+    counterpart_key``, one row per distinct combination being enough; called only when
+    someone was erased), so that every batch of its messages (:meth:`messages`) is treated
+    alike: the names that protect a first name from redaction are those of the whole export,
+    not of one batch. ``people`` and ``invitations`` are what is left to write.
     """
 
     def __init__(self, ws: Workspace, people: pd.DataFrame, invitations: pd.DataFrame,
-                 senders: pd.DataFrame):
+                 senders: Callable[[], pd.DataFrame]):
         register = load_register(ws)
         self.redactor: Redactor | None = None
         if register:
+            senders = senders()
             upgrade_legacy(ws, register, pd.concat([
                 people[["person_key", "name"]],
                 senders[["sender_key", "sender_name"]].set_axis(["person_key", "name"], axis=1),

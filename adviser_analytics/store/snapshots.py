@@ -135,6 +135,13 @@ def merge_messages(ws: Workspace, rows: Iterable[tuple]) -> int:
     ).rowcount
 
 
+def set_participants(ws: Workspace, rows: Iterable[tuple]) -> None:
+    """After a first load (the conversations table empty): ``(conversation_id,
+    participants)`` as :func:`refresh_participants` would count them."""
+    ws.db.executemany("INSERT INTO conversations(conversation_id, participants) VALUES (?, ?)",
+                      rows)
+
+
 __all__ = ["refresh_participants"]  # (with the functions above and below: ingest's SQL)
 
 
