@@ -596,9 +596,10 @@ def ingest_contents(ws: Workspace, contents: ExportContents, fingerprint: str,
                     before: dict, batches: Batches | None = None) -> dict:
     """Write one read export into the workspace (inside the caller's transaction); ``before``:
     :meth:`Workspace.totals` as they stand. ``batches``: messages.csv's frames when they are
-    not in ``contents`` (:func:`~adviser_analytics.export.read_message_batches`): read twice,
-    first for the owner and who opened each conversation, then prepared and written batch by
-    batch, so memory follows one batch, not the file."""
+    not in ``contents`` (:func:`~adviser_analytics.export.read_message_batches`), gone over
+    twice: first for the owner and who opened each conversation, then prepared and written
+    batch by batch, so memory follows one batch, not the file (the frames of the first pass
+    are kept for the second when they fit in :data:`KEEP_FRAME_BYTES`, else read again)."""
     if batches is None:
         batches = lambda: (contents.messages,)  # noqa: E731
     seconds: Counter = Counter()

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from adviser_analytics import ingest as ingest_module
 from adviser_analytics.ingest import ingest
 from adviser_analytics.store import DB_NAME, SECRET_NAME, Workspace, erasure, snapshots
 from adviser_analytics.store.schema import MIGRATIONS
@@ -57,9 +58,11 @@ def _build(workspace: Path, exports: list[Path], batch_bytes: int, secret: Path 
 
 
 @pytest.mark.slow
-def test_small_batches_and_one_batch_give_the_same_workspace(sample_exports, tmp_path):
+def test_small_batches_and_one_batch_give_the_same_workspace(sample_exports, tmp_path,
+                                                             monkeypatch):
     """The sample series (every era), with someone erased and text kept 6 months, in blocks
-    of 20,000 bytes (some fifty messages each) and in one block: every table is the same."""
+    of 20,000 bytes (some fifty messages each, read twice) and in one block (kept from the
+    first pass): every table is the same."""
     one = tmp_path / "one"
     with Workspace.create(one) as ws:
         ingest(ws, sample_exports[:1], batch_bytes=ONE_BATCH)
@@ -67,6 +70,7 @@ def test_small_batches_and_one_batch_give_the_same_workspace(sample_exports, tmp
     shutil.rmtree(one)
     _build(one, sample_exports, ONE_BATCH, None, erased)
     small = tmp_path / "small"
+    monkeypatch.setattr(ingest_module, "KEEP_FRAME_BYTES", 0)
     _build(small, sample_exports, 20_000, one / SECRET_NAME, erased)
     expected, found = _tables(one), _tables(small)
     assert expected["messages"] and expected["erasures"] and expected["conversations"]
@@ -102,9 +106,10 @@ def _small_export(folder: Path) -> Path:
     return folder
 
 
-def test_a_batch_per_row_numbers_repeated_keys_and_counts_participants(tmp_path):
+def test_a_batch_per_row_numbers_repeated_keys_and_counts_participants(tmp_path, monkeypatch):
     export = _small_export(tmp_path / "Basic_LinkedInDataExport_01-10-2026")
-    for name, batch_bytes in (("one", ONE_BATCH), ("rows", 1)):
+    for name, batch_bytes, keep in (("one", ONE_BATCH, 1 << 30), ("rows", 1, 0)):
+        monkeypatch.setattr(ingest_module, "KEEP_FRAME_BYTES", keep)
         with Workspace.create(tmp_path / name) as ws:
             result = ingest(ws, [export], batch_bytes=batch_bytes)
             assert result.totals["messages"] == 5
