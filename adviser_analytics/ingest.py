@@ -577,6 +577,13 @@ def _scan_messages(batches: Iterable[pd.DataFrame]
     return combine_summaries(summaries), latest, kept
 
 
+def _drain(frames: list[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    """The frames in order, each let go of by the list as it is handed out."""
+    frames.reverse()
+    while frames:
+        yield frames.pop()
+
+
 def _participants(messages: pd.DataFrame, found: dict[str, int]) -> None:
     """Add one batch's person-to-person messages to ``found`` (conversation -> participants,
     as :func:`~adviser_analytics.store.snapshots.refresh_participants` counts them)."""
@@ -647,7 +654,7 @@ def ingest_contents(ws: Workspace, contents: ExportContents, fingerprint: str,
     read_messages = 0
     participants: dict[str, int] = {}
     with store.first_load(ws) if first_load else contextlib.nullcontext():
-        for batch in _timed(kept if kept is not None else batches(), seconds, "read"):
+        for batch in _timed(_drain(kept) if kept is not None else batches(), seconds, "read"):
             clock = time.perf_counter()
             messages = register.messages(prepare_messages(batch, owner, seen_on, context, seen))
             del batch
