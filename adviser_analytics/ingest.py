@@ -20,10 +20,11 @@ Definitions implemented here (see ``domain.md`` and ``linkedin-export-format.md`
 
 from __future__ import annotations
 
+import contextlib
 import html
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,12 +33,25 @@ import pandas as pd
 import pyarrow as pa
 
 from adviser_analytics.errors import WorkspaceError
-from adviser_analytics.export import ExportContents, read_export
+from adviser_analytics.export import (
+    MESSAGE_BATCH_BYTES,
+    ExportContents,
+    empty_contents,
+    read_export,
+    read_message_batches,
+)
 from adviser_analytics.export.fingerprint import export_fingerprint
-from adviser_analytics.people import name_key, name_keys, normalise_url, normalise_urls, person_keys
+from adviser_analytics.people import (
+    name_key,
+    name_keys,
+    normalise_url,
+    normalise_urls,
+    person_keys,
+    recipients_named,
+)
 from adviser_analytics.store import Owner, Workspace, message_keys, natural_key_hashes, utc_now
 from adviser_analytics.store import snapshots as store
-from adviser_analytics.store.erasure import respect_register
+from adviser_analytics.store.erasure import RegisterAtIngest
 from adviser_analytics.textsafety import strip_html
 
 HIDDEN_MEMBER = "linkedin member"
@@ -102,18 +116,57 @@ def _iso_dates(times: pd.Series) -> pd.Series:
                      dtype="string").where(times.notna())
 
 
-def find_owner(contents: ExportContents, known: Owner | None = None) -> Owner:
-    """The account holder of an export (see the module docstring)."""
-    messages = contents.messages
+#: What :func:`sender_summary` keeps of each message: enough to find the owner and who
+#: opened each conversation, without the text.
+SENDER_COLUMNS = ["conversation_id", "sender_name", "sender_url", "direction_raw"]
+
+
+def sender_summary(messages: pd.DataFrame) -> pd.DataFrame:
+    """The distinct ``SENDER_COLUMNS`` of messages, in the order they first appear, with how
+    many ``rows`` and how many ``dated`` rows (with a time) each has. Summaries of
+    consecutive batches combine (:func:`combine_summaries`) into the summary of the whole
+    file, which is all :func:`find_owner` and :func:`message_context` need."""
+    return _summarise(messages[SENDER_COLUMNS].assign(rows=1, dated=messages["sent_at"].notna()))
+
+
+def combine_summaries(summaries: list[pd.DataFrame]) -> pd.DataFrame:
+    """The summary of consecutive batches from theirs (first appearances kept in order)."""
+    if len(summaries) == 1:
+        return summaries[0]
+    return _summarise(pd.concat(summaries, ignore_index=True))
+
+
+def _summarise(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.groupby(SENDER_COLUMNS, sort=False, dropna=False, observed=True
+                         )[["rows", "dated"]].sum().reset_index()
+
+
+def _mode(values: pd.Series, weights: pd.Series):
+    """The most frequent value (``weights``: how many times each row counts), the first in
+    sorted order among equals, as ``Series.mode`` gives it; ``None`` when all are missing."""
+    present = values.notna().to_numpy(dtype=bool)
+    if not present.any():
+        return None
+    counts = weights[present].groupby(values[present].astype(object), sort=False).sum()
+    return min(counts.index[counts.to_numpy() == counts.max()])
+
+
+def find_owner(contents: ExportContents, known: Owner | None = None,
+               senders: pd.DataFrame | None = None) -> Owner:
+    """The account holder of an export (see the module docstring); ``senders``: the
+    :func:`sender_summary` of its messages when they are not in ``contents``."""
+    summary = sender_summary(contents.messages) if senders is None else senders
+    weights = summary["rows"]
     name = contents.owner_name or (known.name if known else None)
     url = None
-    if len(messages) and messages["sender_url"].notna().any():
-        with_url = messages.loc[messages["sender_url"].notna(),
-                                ["conversation_id", "sender_url", "sender_name"]]
+    if len(summary) and summary["sender_url"].notna().any():
+        with_url = summary.loc[summary["sender_url"].notna(),
+                               ["conversation_id", "sender_url", "sender_name", "rows"]]
         if name:
-            same_name = with_url["sender_url"][name_keys(with_url["sender_name"]) == name_key(name)]
-            if len(same_name):
-                url = normalise_url(same_name.mode().iloc[0])
+            same = (name_keys(with_url["sender_name"]) == name_key(name)).fillna(False)
+            same = same.to_numpy(dtype=bool)
+            if same.any():
+                url = normalise_url(_mode(with_url["sender_url"][same], with_url["rows"][same]))
         if url is None:
             per_conversation = (
                 with_url[["conversation_id", "sender_url"]].dropna().drop_duplicates()
@@ -123,15 +176,14 @@ def find_owner(contents: ExportContents, known: Owner | None = None) -> Owner:
                 raw = per_conversation.index[0]
                 url = normalise_url(raw)
                 if not name:
-                    names = with_url.loc[with_url["sender_url"] == raw, "sender_name"].dropna()
-                    name = names.mode().iloc[0] if len(names) else None
-    if not name and len(messages):
-        if messages["direction_raw"].notna().any():
-            outgoing = messages.loc[messages["direction_raw"] == "OUTGOING", "sender_name"].dropna()
-            name = outgoing.mode().iloc[0] if len(outgoing) else None
+                    his = (with_url["sender_url"] == raw).to_numpy(dtype=bool)
+                    name = _mode(with_url["sender_name"][his], with_url["rows"][his])
+    if not name and len(summary):
+        if summary["direction_raw"].notna().any():
+            outgoing = (summary["direction_raw"] == "OUTGOING").fillna(False).to_numpy(dtype=bool)
+            name = _mode(summary["sender_name"][outgoing], weights[outgoing])
         if not name:
-            senders = messages["sender_name"].dropna()
-            name = senders.mode().iloc[0] if len(senders) else None
+            name = _mode(summary["sender_name"], weights)
     if url is None and known and known.profile_url and name and known.name and \
             name_key(name) == name_key(known.name):
         url = known.profile_url
@@ -183,18 +235,25 @@ def prepare_connections(connections: pd.DataFrame, export_date: str) -> tuple[pd
     return people, blanks
 
 
-def prepare_messages(messages: pd.DataFrame, owner: Owner, export_date: str) -> pd.DataFrame:
-    """Messages with sender key, direction, conversation, counterpart and exclusion reason."""
-    m = messages
+@dataclass
+class MessageContext:
+    """What preparing one batch of messages needs to know of the whole messages.csv."""
+
+    has_direction: bool
+    """the export has a direction column (older exports): it decides who sent what"""
+    has_urls: bool
+    """some sender has a profile URL (2021 on): a sender without one is a company"""
+    first_other: pd.Series
+    """conversation -> the key of its first sender other than the owner"""
+
+
+def _who_and_where(m: pd.DataFrame, owner: Owner, has_direction: bool):
+    """Per message: sender name, normalised URL, key, whether the owner sent it, conversation."""
     sender_name = _text(m["sender_name"])
     sender_url = normalise_urls(m["sender_url"])
     sender_key = person_keys(m["sender_url"], sender_name, normalised=sender_url)
-    owner_name_key = name_key(owner.name)
-    sender_is_owner_by_name = (name_keys(sender_name) == owner_name_key).fillna(False)
-    owner_key = owner.key
-    has_urls = bool(m["sender_url"].notna().any())
-
-    if m["direction_raw"].notna().any():
+    sender_is_owner_by_name = (name_keys(sender_name) == name_key(owner.name)).fillna(False)
+    if has_direction:
         outbound = (m["direction_raw"] == "OUTGOING").fillna(False)
         outbound |= m["direction_raw"].isna() & sender_is_owner_by_name
     elif owner.profile_url:
@@ -208,9 +267,112 @@ def prepare_messages(messages: pd.DataFrame, owner: Owner, export_date: str) -> 
     conversation = _text(m["conversation_id"])
     legacy = conversation.isna() & m["direction_raw"].notna()
     if legacy.any():
-        other = sender_name.where(~outbound, _text(m["to_names"]))
+        to_names = _text(m["to_names"]) if "to_names" in m else pd.Series(pd.NA, index=m.index,
+                                                                          dtype="string")
+        other = sender_name.where(~outbound, to_names)
         conversation = conversation.mask(legacy, "legacy:" + name_keys(other).fillna("unknown"))
     conversation = conversation.fillna("(no conversation)")
+    return sender_name, sender_url, sender_key, outbound, conversation
+
+
+def message_context(senders: pd.DataFrame, owner: Owner) -> MessageContext:
+    """The :class:`MessageContext` of a messages.csv from its :func:`sender_summary`."""
+    has_direction = bool(senders["direction_raw"].notna().any())
+    _, _, sender_key, outbound, conversation = _who_and_where(senders, owner, has_direction)
+    first_other = (
+        pd.DataFrame({"c": conversation, "k": sender_key})[~outbound & sender_key.notna()]
+        .drop_duplicates("c").set_index("c")["k"]
+    )
+    return MessageContext(has_direction, bool(senders["sender_url"].notna().any()), first_other)
+
+
+def _counterpart(sender_key, outbound, conversation, context: MessageContext) -> pd.Series:
+    """The sender of inbound messages; for the owner's, the conversation's first other sender."""
+    return sender_key.where(~outbound, conversation.map(context.first_other))
+
+
+def message_senders(senders: pd.DataFrame, owner: Owner, context: MessageContext) -> pd.DataFrame:
+    """``sender_key, sender_name, counterpart_key`` of the dated messages of a
+    :func:`sender_summary` (what the register of erased people is applied to). The owner's
+    messages in a conversation where nobody else wrote have no counterpart here (their first
+    recipient is not in the summary)."""
+    dated = senders[senders["dated"].to_numpy() > 0]
+    name, _, key, outbound, conversation = _who_and_where(dated, owner, context.has_direction)
+    counterpart = _counterpart(key, outbound, conversation, context)
+    if owner.key:
+        counterpart = counterpart.mask(counterpart == owner.key)
+    return pd.DataFrame({"sender_key": key.fillna(""), "sender_name": name,
+                         "counterpart_key": counterpart})
+
+
+class SeenKeys:
+    """The natural-key hashes and message keys of the batches of one export prepared so far,
+    8 bytes each, in a few sorted blocks (each at most half the size of the one before, so
+    there are no more than about log2 of the rows): a natural key met again in a later
+    batch (two messages of one second) continues its ``occurrence`` count, and a message key
+    met again can only be two different messages hashing alike."""
+
+    def __init__(self) -> None:
+        self._hashes: list[np.ndarray] = []
+        self._repeats: dict[int, int] = {}  # hash -> rows so far, for hashes met twice or more
+        self._keys: list[np.ndarray] = []
+
+    @staticmethod
+    def _found(blocks: list[np.ndarray], values: np.ndarray) -> np.ndarray:
+        found = np.zeros(len(values), dtype=bool)
+        for block in blocks:
+            at = np.searchsorted(block, values).clip(max=len(block) - 1)
+            found |= block[at] == values
+        return found
+
+    @staticmethod
+    def _append(blocks: list[np.ndarray], distinct: np.ndarray) -> None:
+        blocks.append(distinct)
+        while len(blocks) > 1 and len(blocks[-1]) * 2 > len(blocks[-2]):
+            last = blocks.pop()
+            blocks[-1] = np.union1d(blocks[-1], last)
+
+    def earlier(self, hashes: np.ndarray) -> np.ndarray:
+        """How many rows of earlier batches had each of these natural-key hashes."""
+        counts = self._found(self._hashes, hashes).astype("int64")
+        if self._repeats and counts.any():
+            counts[counts > 0] = [self._repeats.get(int(h), 1) for h in hashes[counts > 0]]
+        return counts
+
+    def add_hashes(self, hashes: np.ndarray, earlier: np.ndarray) -> None:
+        distinct, first, counts = np.unique(hashes, return_index=True, return_counts=True)
+        total = earlier[first] + counts
+        for h, n in zip(distinct[total > 1].tolist(), total[total > 1].tolist(), strict=True):
+            self._repeats[h] = n
+        new = distinct[earlier[first] == 0]
+        if len(new):
+            self._append(self._hashes, new)
+
+    def add_keys(self, keys: np.ndarray) -> bool:
+        """Record these message keys; ``False`` if one was already recorded or repeats."""
+        distinct = np.unique(keys)
+        if len(distinct) < len(keys) or self._found(self._keys, distinct).any():
+            return False
+        if len(distinct):
+            self._append(self._keys, distinct)
+        return True
+
+
+def prepare_messages(messages: pd.DataFrame, owner: Owner, export_date: str,
+                     context: MessageContext | None = None,
+                     seen: SeenKeys | None = None) -> pd.DataFrame:
+    """Messages with sender key, direction, conversation, counterpart and exclusion reason.
+
+    ``messages`` may be one batch of a messages.csv read in blocks: ``context`` then says what
+    the whole file shows (:func:`message_context`, else the batch is the whole file) and
+    ``seen`` carries the natural keys of the batches before (for ``occurrence``)."""
+    m = messages
+    if context is None:
+        context = message_context(sender_summary(m), owner)
+    sender_name, sender_url, sender_key, outbound, conversation = _who_and_where(
+        m, owner, context.has_direction)
+    owner_key = owner.key
+    has_urls = context.has_urls
 
     # Exclusion reasons, first match wins.
     title = _text(m["conversation_title"]).str.casefold()
@@ -251,11 +413,7 @@ def prepare_messages(messages: pd.DataFrame, owner: Owner, export_date: str) -> 
 
     # The counterpart: the sender of inbound messages; for the owner's messages, the
     # conversation's first other sender, else its first recipient.
-    first_other = (
-        pd.DataFrame({"c": conversation, "k": sender_key})[~outbound & sender_key.notna()]
-        .drop_duplicates("c").set_index("c")["k"]
-    )
-    counterpart = sender_key.where(~outbound, conversation.map(first_other))
+    counterpart = _counterpart(sender_key, outbound, conversation, context)
     needs_recipient = outbound & counterpart.isna()
     if needs_recipient.any():
         recipients = _text(m["recipient_urls"])[needs_recipient].str.split(
@@ -290,6 +448,11 @@ def prepare_messages(messages: pd.DataFrame, owner: Owner, export_date: str) -> 
     if repeated.any():
         frame.loc[repeated, "occurrence"] = (
             frame[repeated].groupby(natural_key, sort=False).cumcount())
+    if seen is not None:
+        earlier = seen.earlier(hashes)
+        if earlier.any():  # the same key at the end of the batch before: counted on
+            frame["occurrence"] += earlier
+        seen.add_hashes(hashes, earlier)
     frame["message_key"] = message_keys(frame, hashes)
     return frame
 
@@ -348,25 +511,18 @@ def _rows(frame: pd.DataFrame, columns: list[str]) -> Iterator[tuple]:
     return zip(*values, strict=True)
 
 
-def _export_date(contents: ExportContents) -> str:
+def _export_date(contents: ExportContents, latest_message: pd.Timestamp | None) -> str:
     if contents.export_date:
         return contents.export_date.isoformat()
     latest = [
         frame[column].max()
         for frame, column in (
-            (contents.messages, "sent_at"),
             (contents.connections, "connected_on"),
             (contents.invitations, "sent_at"),
         )
         if len(frame) and frame[column].notna().any()
-    ]
+    ] + ([latest_message] if latest_message is not None else [])
     return max(latest).strftime("%Y-%m-%d") if latest else utc_now()[:10]
-
-
-def _respect_erasures(ws: Workspace, people, messages, invitations):
-    """Leave out people the adviser has erased (and redact them in what others wrote), and
-    message text past the retention date: ``store.erasure.respect_register``."""
-    return respect_register(ws, people, messages, invitations)
 
 
 def _key_collision(source: str) -> WorkspaceError:
@@ -377,55 +533,161 @@ def _key_collision(source: str) -> WorkspaceError:
         what_to_do="please report this; your workspace is exactly as it was")
 
 
+Batches = Callable[[], Iterable[pd.DataFrame]]
+"""Gives messages.csv's frames, one per block, each time it is called."""
+
+
+def _timed(batches: Iterable[pd.DataFrame], seconds: Counter, part: str) -> Iterator[pd.DataFrame]:
+    """``batches``, adding the time spent reading each to ``seconds[part]``."""
+    batches = iter(batches)
+    while True:
+        clock = time.perf_counter()
+        batch = next(batches, None)
+        seconds[part] += time.perf_counter() - clock
+        if batch is None:
+            return
+        yield batch
+
+
+#: Frames of messages.csv (in memory, not on disk) the first pass keeps for the second
+#: rather than read them again: the whole file of most accounts, a fraction of a heavy one's.
+KEEP_FRAME_BYTES = 256 * 2**20
+
+
+def _scan_messages(batches: Iterable[pd.DataFrame]
+                   ) -> tuple[pd.DataFrame, pd.Timestamp | None, list[pd.DataFrame] | None]:
+    """The first pass over messages.csv: its :func:`sender_summary`, its latest time, and
+    its frames when they fit in :data:`KEEP_FRAME_BYTES` (else ``None``: read them again)."""
+    summaries: list[pd.DataFrame] = []
+    latest = None
+    kept: list[pd.DataFrame] | None = []
+    kept_bytes = 0
+    for batch in batches:
+        summaries.append(sender_summary(batch))
+        if len(summaries) >= 16:  # (a bounded list: fold as we go)
+            summaries = [combine_summaries(summaries)]
+        if batch["sent_at"].notna().any():
+            top = batch["sent_at"].max()
+            latest = top if latest is None else max(latest, top)
+        if kept is not None:
+            kept_bytes += int(batch.memory_usage(deep=True).sum())
+            kept = kept + [batch] if kept_bytes <= KEEP_FRAME_BYTES else None
+    if not summaries:
+        summaries = [sender_summary(empty_contents().messages)]
+    return combine_summaries(summaries), latest, kept
+
+
+def _drain(frames: list[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    """The frames in order, each let go of by the list as it is handed out."""
+    frames.reverse()
+    while frames:
+        yield frames.pop()
+
+
+def _participants(messages: pd.DataFrame, found: dict[str, int]) -> None:
+    """Add one batch's person-to-person messages to ``found`` (conversation -> participants,
+    as :func:`~adviser_analytics.store.snapshots.refresh_participants` counts them)."""
+    p2p = messages[messages["exclusion"].isna()]
+    for conversation in pd.unique(p2p["conversation_id"]):
+        found.setdefault(conversation, 2)
+    several = p2p["recipient_urls"].str.contains(r"[,;]", regex=True).fillna(False)
+    lists = p2p.loc[several.to_numpy(dtype=bool), ["conversation_id", "recipient_urls"]]
+    if len(lists):
+        widest = pd.Series(recipients_named(lists["recipient_urls"]) + 1).groupby(
+            lists["conversation_id"].to_numpy(dtype=object)).max()
+        for conversation, n in widest.items():
+            found[conversation] = max(found[conversation], int(n))
+
+
 def ingest_contents(ws: Workspace, contents: ExportContents, fingerprint: str,
-                    before: dict) -> dict:
+                    before: dict, batches: Batches | None = None) -> dict:
     """Write one read export into the workspace (inside the caller's transaction); ``before``:
-    :meth:`Workspace.totals` as they stand."""
+    :meth:`Workspace.totals` as they stand. ``batches``: messages.csv's frames when they are
+    not in ``contents`` (:func:`~adviser_analytics.export.read_message_batches`), gone over
+    twice: first for the owner and who opened each conversation, then prepared and written
+    batch by batch, so memory follows one batch, not the file (the frames of the first pass
+    are kept for the second when they fit in :data:`KEEP_FRAME_BYTES`, else read again)."""
+    if batches is None:
+        batches = lambda: (contents.messages,)  # noqa: E731
+    seconds: Counter = Counter()
+    clock = time.perf_counter()
+    senders, latest, kept = _scan_messages(batches())
+    seconds["scan"] += time.perf_counter() - clock
+
     known = ws.owner
-    found = find_owner(contents, known)
+    found = find_owner(contents, known, senders)
     check_same_owner(found, known, contents.source)
     owner = Owner(known.name or found.name, known.profile_url or found.profile_url)
     if owner != known:
         ws.set_meta("owner_name", owner.name)
         ws.set_meta("owner_url", owner.profile_url)
 
-    seen_on = _export_date(contents)
+    seen_on = _export_date(contents, latest)
     snapshot_id = store.add_snapshot(ws, fingerprint, contents.source, seen_on, contents.layouts)
     skipped: Counter = Counter()
 
     # Connections and the people they name.
-    started = time.perf_counter()
+    clock = time.perf_counter()
     people, blanks = prepare_connections(contents.connections, seen_on)
-    messages = prepare_messages(contents.messages, owner, seen_on)
     invitations, unkeyed = prepare_invitations(contents.invitations, seen_on)
-    people, messages, invitations = _respect_erasures(ws, people, messages, invitations)
-    prepared = time.perf_counter()
+    context = message_context(senders, owner)
+    register = RegisterAtIngest(ws, people, invitations,
+                                lambda: message_senders(senders, owner, context))
+    people, invitations = register.people, register.invitations
+    seconds["prepare"] += time.perf_counter() - clock
+    clock = time.perf_counter()
     skipped["blank_person"] += int(blanks["rows"].sum())
     skipped.update(unkeyed)
     store.add_blank_connections(ws, snapshot_id, blanks.itertuples(index=False))
     store.merge_connected_people(
         ws, _rows(people, ["person_key", "name", "profile_url", "company", "position", "email", "seen_on"]))
     store.merge_connections(ws, _rows(people, ["person_key", "connected_on", "seen_on", "seen_on"]))
+    seconds["write"] += time.perf_counter() - clock
 
-    # Messages, excluded rows included (they carry information), each with its reason.
-    skipped.update(messages["exclusion"].dropna().value_counts().to_dict())
+    # Messages, excluded rows included (they carry information), each with its reason,
+    # batch by batch.
     skipped["coach"] += int(contents.coach_rows)
     ws.check_message_keys()
-    message_rows = _rows(messages, [*store.MESSAGE_COLUMNS, "seen_on", "seen_on"])
-    if not store.has_messages(ws):
-        # A first load (plain inserts, the key index built after them). Within one export
-        # every natural key is distinct, so a repeated key can only be two different
-        # messages hashing alike.
-        if messages["message_key"].duplicated().any():
-            raise _key_collision(contents.source)
-        store.load_messages(ws, message_rows)
-    elif store.merge_messages(ws, message_rows) != len(messages):
-        # a stored key whose natural key differs was left out: refuse rather than lose it
-        raise _key_collision(contents.source)
-    senders = messages.loc[messages["exclusion"].isna() & (messages["direction"] == "inbound"),
-                           ["sender_key", "sender_name", "sender_url"]]
-    senders = senders.drop_duplicates("sender_key")
-    store.add_people(ws, _rows(senders, ["sender_key", "sender_name", "sender_url"]))
+    first_load = not store.has_messages(ws)
+    seen = SeenKeys()
+    people_met: set[str] = set()
+    read_messages = 0
+    participants: dict[str, int] = {}
+    with store.first_load(ws) if first_load else contextlib.nullcontext():
+        for batch in _timed(_drain(kept) if kept is not None else batches(), seconds, "read"):
+            clock = time.perf_counter()
+            messages = register.messages(prepare_messages(batch, owner, seen_on, context, seen))
+            del batch
+            skipped.update(messages["exclusion"].dropna().value_counts().to_dict())
+            read_messages += int(messages["exclusion"].isna().sum())
+            written = time.perf_counter()
+            seconds["prepare"] += written - clock
+            message_rows = _rows(messages, [*store.MESSAGE_COLUMNS, "seen_on", "seen_on"])
+            if first_load:
+                # Plain inserts, the key index built after the last batch. Within one export
+                # every natural key is distinct, so a repeated key can only be two different
+                # messages hashing alike.
+                if not seen.add_keys(messages["message_key"].to_numpy()):
+                    raise _key_collision(contents.source)
+                store.insert_messages(ws, message_rows)
+                _participants(messages, participants)
+            elif store.merge_messages(ws, message_rows) != len(messages):
+                # a stored key whose natural key differs was left out: refuse rather than lose it
+                raise _key_collision(contents.source)
+            # The people who wrote, each once per export (their first row names them).
+            writers = messages.loc[messages["exclusion"].isna()
+                                   & (messages["direction"] == "inbound")
+                                   & ~messages["sender_key"].isin(people_met),
+                                   ["sender_key", "sender_name", "sender_url"]]
+            writers = writers.drop_duplicates("sender_key")
+            people_met.update(writers["sender_key"].tolist())
+            store.add_people(ws, _rows(writers, ["sender_key", "sender_name", "sender_url"]))
+            seconds["write"] += time.perf_counter() - written
+    clock = time.perf_counter()
+    if first_load:  # every row was written as prepared: counted batch by batch
+        store.set_participants(ws, participants.items())
+    else:  # a message stored before keeps its recipients: counted from what is stored
+        store.refresh_participants(ws)
 
     # Invitations, with the snapshots they appear in.
     invitation_columns = ["direction", "name_key", "sent_at", "person_key", "name",
@@ -440,22 +702,25 @@ def ingest_contents(ws: Workspace, contents: ExportContents, fingerprint: str,
     counts = {
         "read": {
             "connections": len(people),
-            "messages": int(messages["exclusion"].isna().sum()),
+            "messages": read_messages,
             "invitations": len(invitations),
         },
         "added": {kind: after[kind] - before[kind] for kind in after},
-        "skipped": {reason: int(n) for reason, n in skipped.items() if n},
+        "skipped": {reason: int(skipped[reason]) for reason in SKIP_REASONS if skipped[reason]},
     }
     store.set_snapshot_counts(ws, snapshot_id, counts)
-    seconds = {"prepare": prepared - started, "write": time.perf_counter() - prepared}
+    seconds["write"] += time.perf_counter() - clock
     return {"export_date": seen_on, "totals": after, "seconds": seconds, **counts}
 
 
-def ingest(ws: Workspace, exports: list[str | Path], *, limits=None, progress=None) -> IngestResult:
+def ingest(ws: Workspace, exports: list[str | Path], *, limits=None, progress=None,
+           batch_bytes: int = MESSAGE_BATCH_BYTES) -> IngestResult:
     """Read each export and merge it into the workspace: one transaction for the whole call.
 
     An export already ingested (same fingerprint of its files) is recognised before its CSVs
     are parsed and adds nothing. Any error leaves the workspace exactly as it was.
+    messages.csv is read in blocks of about ``batch_bytes`` (the results do not depend on it;
+    memory does).
     """
     result = IngestResult()
     with ws.transaction():
@@ -470,9 +735,12 @@ def ingest(ws: Workspace, exports: list[str | Path], *, limits=None, progress=No
                                        "status": "already ingested"})
                 continue
             clock = time.perf_counter()
-            contents = read_export(export, limits=limits) if limits else read_export(export)
+            contents = read_export(export, limits=limits, messages=False)
             result.seconds["read"] += time.perf_counter() - clock
-            done = ingest_contents(ws, contents, contents.fingerprint or fingerprint, totals)
+            done = ingest_contents(
+                ws, contents, contents.fingerprint or fingerprint, totals,
+                lambda export=export: read_message_batches(export, limits=limits,
+                                                           block_bytes=batch_bytes))
             totals = done["totals"]
             result.seconds.update(done.pop("seconds"))
             result.snapshots_added += 1

@@ -92,3 +92,18 @@ def person_keys(urls: pd.Series, names: pd.Series, *, normalised: pd.Series | No
         return by_url
     by_name = "name:" + name_keys(names[missing])
     return by_url.fillna(by_name).astype("string")
+
+
+_SEPARATOR = r"[,;]\s*(?=\S)"
+
+
+def recipients_named(recipient_urls: pd.Series) -> np.ndarray:
+    """How many recipients each message's list (``recipient_urls``) names, as ``int64``:
+    one more than its separators (``,`` or ``;``) that something follows, 1 for a list
+    without a separator, 0 for none."""
+    text = recipient_urls.astype("string")
+    named = text.str.strip().str.len().gt(0).fillna(False).to_numpy(dtype="int64")
+    several = text.str.contains(r"[,;]", regex=True).fillna(False).to_numpy(dtype=bool)
+    if several.any():
+        named[several] = text[several].str.count(_SEPARATOR).to_numpy(dtype="int64") + 1
+    return named

@@ -831,7 +831,7 @@ def run_reports(workspace: str | os.PathLike, start: object, end: object,
     with Workspace.open(workspace) as ws:
         harvested, notices = _harvest_writing(ws, out / "self", labelled, notebook)
         writing_by_period, plans = _writing_for_tasks(ws, labelled, supervision)
-        messages = ws.messages(columns=(*ws.METRIC_COLUMNS, "recipient_urls"))
+        messages = ws.messages(columns=ws.METRIC_COLUMNS)
         frames = (messages, ws.invitations(), ws.labels(), ws.introductions(), ws.policy())
         data_to = data_to_of(ws, messages)
         if supervision:

@@ -40,7 +40,8 @@ def _load(ws, frame: pd.DataFrame) -> None:
         if snapshots.has_messages(ws):
             assert snapshots.merge_messages(ws, rows) == len(frame)
         else:
-            snapshots.load_messages(ws, rows)
+            with snapshots.first_load(ws):
+                snapshots.insert_messages(ws, rows)
 
 
 def test_current_label_and_last_change_follow_each_change(ws):

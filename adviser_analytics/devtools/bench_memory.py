@@ -7,16 +7,23 @@ own process so that its peak resident memory (``ru_maxrss``) is its own.
 
 Measured on 2026-12-01 (2 shared cores), 1 GiB, 2,480,000 messages: ``read_export`` peaked at
 3,975 MiB before messages.csv was read in blocks, 1,939 MiB after; the whole ingest peaked at
-5,484 MiB before and 5,453 MiB after: the target is NOT met yet, because ingest still gathers
-every block into one frame, then prepares and writes it at once.
+5,484 MiB before and 5,453 MiB after, because ingest still gathered every block into one
+frame, then prepared and wrote it at once.
 
-What is left (the write side, ingest.py / store): (1) find the owner from a first pass over
-``read_message_batches`` keeping only sender name, sender URL, conversation id and direction;
-(2) for each batch: ``prepare_messages``, erasures, insert with ``ON CONFLICT`` on the unique
-``message_key`` index (kept, not dropped, on a first ingest; duplicates across batches caught by
-a set of 8-byte keys), people and counts accumulated; all in the one transaction as now, so a
-failure still rolls everything back. Expected peak: one block (64 MiB of CSV) and its frames,
-plus the owner columns and the keys.
+Measured on 2026-12-07 (2 shared cores, other work running), the same file, after ingest
+went batch by batch: the whole ingest peaked at 972 MiB (target met) in 89 s (189 s in a
+first run beside a test suite); ``read_export``, which still returns every message in one
+frame by design, 1,965 MiB. Ingest now reads messages.csv twice
+(``read_message_batches``): a first pass keeps only, per distinct sender name, sender URL,
+conversation id and direction, how many rows (to find the owner and each conversation's
+first other sender), then each 64 MiB block is prepared, checked against the erasure
+register, written (plain inserts on a first load, the ``message_key`` index built after the
+last block, repeats caught by sets of 8-byte keys; ``ON CONFLICT`` merges otherwise) and
+let go, all in the one transaction. What the peak holds (estimated, not measured part by
+part): one block's frames, its prepared copy and the rows handed to SQLite, SQLite's 64 MiB
+page cache, the libraries (about 150 MiB) and the 8-byte keys (about 40 MiB). Files whose
+frames fit in 256 MiB (``ingest.KEEP_FRAME_BYTES``: most accounts) are parsed once, the
+frames kept between the passes; a larger file is parsed twice.
 """
 
 from __future__ import annotations

@@ -39,6 +39,7 @@ from .fingerprint import export_fingerprint
 from .layouts import CANONICAL_NAMES
 from .limits import ReadLimits
 from .reader import (
+    MESSAGE_BATCH_BYTES,
     ExportContents,
     empty_contents,
     find_export_files,
@@ -49,6 +50,7 @@ from .reader import (
 __all__ = [
     "CANONICAL_NAMES",
     "DATE_FORMATS",
+    "MESSAGE_BATCH_BYTES",
     "ExportContents",
     "ReadLimits",
     "empty_contents",

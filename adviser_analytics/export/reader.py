@@ -58,8 +58,13 @@ def find_export_files(path, limits: ReadLimits | None = None) -> dict[str, str]:
         return choose_files(source.names)
 
 
-def read_export(path, *, limits: ReadLimits | None = None) -> ExportContents:
+def read_export(path, *, limits: ReadLimits | None = None, messages: bool = True
+                ) -> ExportContents:
     """Read the export at ``path`` (a ``.zip`` or a folder, files at any depth).
+
+    ``messages=False`` leaves messages.csv to :func:`read_message_batches`: only its header
+    is read (for ``layouts``), ``contents.messages`` is empty and ``contents.fingerprint``
+    is ``""`` (:func:`export_fingerprint` gives it without parsing).
 
     Raises :class:`BadExportError` (and nothing else) for anything wrong with the input:
     a missing path, a damaged zip, no export files, an unknown header, undecodable bytes,
@@ -68,10 +73,14 @@ def read_export(path, *, limits: ReadLimits | None = None) -> ExportContents:
     with open_source(path, limits or DEFAULT_LIMITS) as source:
         chosen = choose_files(source.names)
         check_is_export(source, chosen)
-        return _read(source, chosen)
+        return _read(source, chosen, with_messages=messages)
 
 
-def _read(source: Source, chosen: dict[str, str]) -> ExportContents:
+#: Bytes of messages.csv read to find its header when its rows are left for later.
+_HEAD_BYTES = 1 << 16
+
+
+def _read(source: Source, chosen: dict[str, str], with_messages: bool = True) -> ExportContents:
     files: list[tuple[str, str]] = []
     layouts: dict[str, str] = {}
     digests: list[tuple[str, str]] = []
@@ -83,12 +92,18 @@ def _read(source: Source, chosen: dict[str, str]) -> ExportContents:
         if name is None:
             continue
         where = source.where(name)
+        if kind == "messages" and not with_messages:  # the header only: its layout
+            blocks = _message_blocks(source, name, hashlib.sha256(), _HEAD_BYTES)
+            try:
+                header = next(blocks)[0].header
+            finally:
+                blocks.close()
+            layouts[name] = _message_layout(header)
+            continue
         if kind == "messages":  # the one large file: read in blocks, never held whole
             sha = hashlib.sha256()
             blocks = list(_message_blocks(source, name, sha))
-            header = blocks[0][0].header
-            layouts[name] = "messages-empty" if header is None else \
-                era(kind, header.columns, header.cells, header.preamble)
+            layouts[name] = _message_layout(blocks[0][0].header)
             messages = _concat([frame for _, frame in blocks])
             del blocks
             files.append((name, sha.hexdigest()))
@@ -113,7 +128,7 @@ def _read(source: Source, chosen: dict[str, str]) -> ExportContents:
     directories = [str(PurePosixPath(chosen[k]).parent) for k in (*MAIN_KINDS, *COACH_KINDS)
                    if k in chosen]
     export_date = export_date_from(source.display, *sorted(directories, key=len))
-    fingerprint = fingerprint_of(digests)
+    fingerprint = fingerprint_of(digests) if with_messages or "messages" not in chosen else ""
 
     return ExportContents(
         source=source.display,
@@ -129,8 +144,12 @@ def _read(source: Source, chosen: dict[str, str]) -> ExportContents:
     )
 
 
+#: The size of messages.csv's blocks (one frame each) unless a caller asks otherwise.
+MESSAGE_BATCH_BYTES = csvparse.STREAM_BLOCK_BYTES
+
+
 def read_message_batches(path, *, limits: ReadLimits | None = None,
-                         block_bytes: int = csvparse.STREAM_BLOCK_BYTES
+                         block_bytes: int = MESSAGE_BATCH_BYTES
                          ) -> Iterator[pd.DataFrame]:
     """The export's messages as frames of ``ExportContents.messages``' shape, one per block of
     about ``block_bytes`` of messages.csv (whole rows, the file's own line numbers), so a
@@ -152,6 +171,11 @@ def _message_blocks(source: Source, name: str, sha,
     for parsed in csvparse.parse_stream(source.stream(name, sha), SPECS["messages"], where,
                                         source.limits, block_bytes):
         yield parsed, _messages((parsed, where), name)
+
+
+def _message_layout(header: csvparse.Header | None) -> str:
+    return "messages-empty" if header is None else \
+        era("messages", header.columns, header.cells, header.preamble)
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:

@@ -27,7 +27,7 @@ from adviser_analytics.labels.rules import Rules, acknowledgements, clip, first_
 from adviser_analytics.labels.store import empty_labels, iso_day
 from adviser_analytics.metrics.episodes import request_key
 from adviser_analytics.metrics.episodes import requests as find_requests
-from adviser_analytics.people import name_keys
+from adviser_analytics.people import name_keys, recipients_named
 from adviser_analytics.policy import NO_REPLY_NEEDED
 from adviser_analytics.store import Workspace, snapshots
 
@@ -285,7 +285,9 @@ def requests_by_rules(d: WorkspaceData, rules: Rules) -> pd.DataFrame:
 
 def group_conversations(messages: pd.DataFrame) -> pd.Index:
     """Conversations with more than one other participant: more than one person wrote in
-    them, or a message went to two or more people besides its sender."""
+    them, or a message went to two or more people besides its sender (the workspace's
+    ``participants`` is three or more; in a frame without it, ``recipient_urls`` names two
+    or more)."""
     if len(messages) == 0:
         return pd.Index([])
     conversation = messages["conversation_id"].astype(object)
@@ -293,11 +295,13 @@ def group_conversations(messages: pd.DataFrame) -> pd.Index:
     senders = messages.loc[inbound, "sender_key"].astype(object).groupby(
         conversation[inbound]).nunique()
     many = senders[senders > 1].index
-    if "recipient_urls" in messages:
-        urls = messages["recipient_urls"].astype(object).fillna("").astype(str)
-        wide = urls.str.count(r"https?://") >= 2
-        many = many.union(pd.Index(pd.unique(conversation[wide])))
-    return many
+    if "participants" in messages:
+        wide = pd.to_numeric(messages["participants"]).fillna(2).to_numpy() >= 3
+    elif "recipient_urls" in messages:
+        wide = recipients_named(messages["recipient_urls"]) >= 2
+    else:
+        return many
+    return many.union(pd.Index(pd.unique(conversation[wide])))
 
 
 def acknowledgement_runs(d: WorkspaceData, rules: Rules) -> pd.DataFrame:

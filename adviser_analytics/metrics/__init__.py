@@ -22,9 +22,9 @@ from .load import load as load_metrics
 __all__ = ["compute_metrics", "compute", "to_contract", "data_to_of", "requests", "episodes",
            "load", "introductions", "drift", "to_json_value", "MESSAGE_COLUMNS"]
 
-#: The message columns the metrics read (``recipient_urls`` tells group conversations).
+#: The message columns the metrics read (``participants`` tells group conversations).
 MESSAGE_COLUMNS = ("message_id", "conversation_id", "sent_at", "sender_key", "direction",
-                   "counterpart_key", "recipient_urls")
+                   "counterpart_key", "participants")
 
 # decimals per key (anything else: 4)
 _DECIMALS = {

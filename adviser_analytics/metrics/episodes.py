@@ -15,7 +15,8 @@ its reply in the same second are therefore question, then reply.
 Whether an episode counts as a *request* (one-to-one, not an acknowledgement) is decided in
 :mod:`.load` with the labels; here every episode gets ``group`` (the conversation has two or
 more other participants: two or more people wrote in it besides the owner, or a message
-names two or more recipients in ``recipient_urls``) and ``opened_by_them`` (the
+names two or more recipients: the workspace's ``participants`` is three or more, or, in a
+frame straight from ``export``, ``recipient_urls`` names two or more) and ``opened_by_them`` (the
 conversation's first message is inbound).
 """
 
@@ -23,8 +24,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
+
+from ..people import recipients_named
 
 __all__ = ["requests", "EPISODE_COLUMNS", "utc_ns", "request_key"]
 
@@ -77,28 +78,11 @@ def _tie_rank(messages: pd.DataFrame) -> np.ndarray:
     return np.arange(len(messages), dtype="int64")
 
 
-def _names_several(urls: pd.Series) -> np.ndarray:
-    """Rows whose recipient list holds a separator (``,`` or ``;``), in Arrow (fast)."""
-    values = urls.array
-    try:
-        arr = pa.array(values) if hasattr(values, "__arrow_array__") else pa.array(
-            urls.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-        if isinstance(arr, pa.ChunkedArray):
-            arr = arr.combine_chunks()
-        if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
-            raise TypeError
-    except (TypeError, pa.ArrowException):
-        text = urls.astype("string")
-        return (text.str.contains(",", regex=False) | text.str.contains(";", regex=False)) \
-            .fillna(False).to_numpy(dtype=bool)
-    hit = pc.or_(pc.match_substring(arr, ","), pc.match_substring(arr, ";"))
-    return pc.fill_null(hit, False).to_numpy(zero_copy_only=False).astype(bool)
-
-
 def _others_per_conversation(messages: pd.DataFrame, conv_codes: np.ndarray,
                              inbound: np.ndarray, n_conv: int) -> np.ndarray:
     """Per conversation code: how many other participants it shows (at least the distinct
-    inbound senders; at least the recipients named by any one message)."""
+    inbound senders; at least the recipients named by any one message: the workspace's
+    ``participants`` less the sender, else counted in ``recipient_urls``)."""
     others = np.zeros(n_conv, dtype="int64")
     if "sender_key" in messages and inbound.any():
         sender_codes = pd.factorize(messages["sender_key"].astype("string"),
@@ -107,13 +91,13 @@ def _others_per_conversation(messages: pd.DataFrame, conv_codes: np.ndarray,
         pairs = pd.unique(conv_codes[inbound].astype("int64") * width
                           + sender_codes[inbound].astype("int64"))
         others = np.bincount(pairs // width, minlength=n_conv).astype("int64")
-    if "recipient_urls" in messages:
-        several = _names_several(messages["recipient_urls"])
-        if several.any():
-            # the separators of the messages naming several recipients are counted
-            urls = messages["recipient_urls"].astype("string")[several]
-            counts = urls.str.count(r"[,;]\s*(?=\S)").to_numpy(dtype="int64") + 1
-            np.maximum.at(others, conv_codes[several], counts)
+    if "participants" in messages:
+        named = pd.to_numeric(messages["participants"]).fillna(2).to_numpy(dtype="int64") - 1
+    elif "recipient_urls" in messages:
+        named = recipients_named(messages["recipient_urls"])
+    else:
+        return others
+    np.maximum.at(others, conv_codes, named)
     return others
 
 

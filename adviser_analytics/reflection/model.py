@@ -96,9 +96,8 @@ def load_data(path: Path, pseudonyms: bool) -> Data:
 
     with Workspace.open(path) as ws:
         # who, when, which conversation, which way; no names, addresses or text
-        # (recipient_urls tells group conversations, which the metrics treat apart)
-        messages = ws.messages(columns=(*ws.METRIC_COLUMNS, "recipient_urls",
-                                        "conversation_title"))
+        # (participants tells group conversations, which the metrics treat apart)
+        messages = ws.messages(columns=(*ws.METRIC_COLUMNS, "conversation_title"))
         introductions = ws.introductions()
         people = ws.people()
         codes = ensure_pseudonyms(ws, all_person_keys(people, introductions, messages)) \

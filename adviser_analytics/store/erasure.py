@@ -10,7 +10,7 @@
 - The **register of erased people** (table ``erasures``) holds, per erased person, keyed
   digests (HMAC-SHA256 with the workspace's secret, the file beside the database) of their
   normalised profile link, of their name key and of each part of their name - never the
-  name, never an unsalted hash. Ingest (:func:`respect_register`), ``labels suggest`` and
+  name, never an unsalted hash. Ingest (:class:`RegisterAtIngest`), ``labels suggest`` and
   introductions (:func:`erased_names`) consult it, so nobody erased comes back. Digests
   written before the register was keyed (plain SHA-256 of the person key) cannot be reversed:
   they are still honoured, and replaced by the keyed form when that person is met again (at
@@ -44,7 +44,7 @@ import pandas as pd
 from adviser_analytics.errors import AdviserAnalyticsError, WorkspaceError
 from adviser_analytics.people import name_key, normalise_url
 from adviser_analytics.store.search import rebuild_if_present
-from adviser_analytics.store.workspace import DB_NAME, Workspace, utc_now
+from adviser_analytics.store.workspace import DB_NAME, Workspace, refresh_participants, utc_now
 
 RETENTION_KEY = "content_retained_from"
 RETENTION_MONTHS_KEY = "retention_months"
@@ -286,42 +286,66 @@ class Redactor:
         return out
 
 
-def respect_register(ws: Workspace, people: pd.DataFrame, messages: pd.DataFrame,
-                     invitations: pd.DataFrame):
-    """What ingest must do with the prepared frames: leave out erased people (as people,
-    senders, one-to-one counterparts, invitation counterparts), redact them in what others
-    wrote, and drop message text older than the retention date."""
-    register = load_register(ws)
-    if register:
-        upgrade_legacy(ws, register, pd.concat([
-            people[["person_key", "name"]],
-            messages[["sender_key", "sender_name"]].set_axis(["person_key", "name"], axis=1),
-            invitations[["person_key", "name"]]]))
+class RegisterAtIngest:
+    """What ingest must do with what it prepares of one export: leave out erased people (as
+    people, senders, one-to-one counterparts, invitation counterparts), redact them in what
+    others wrote, and drop message text older than the retention date.
+
+    Built once per export, before anything of it is written, from its people, its invitations
+    and its message ``senders`` (a function giving ``sender_key, sender_name,
+    counterpart_key``, one row per distinct combination being enough; called only when
+    someone was erased), so that every batch of its messages (:meth:`messages`) is treated
+    alike: the names that protect a first name from redaction are those of the whole export,
+    not of one batch. ``people`` and ``invitations`` are what is left to write.
+    """
+
+    def __init__(self, ws: Workspace, people: pd.DataFrame, invitations: pd.DataFrame,
+                 senders: Callable[[], pd.DataFrame]):
         register = load_register(ws)
-        people = people[~(register.keys_erased(people["person_key"])
-                          | register.unlinked_erased(people))]
-        messages = messages[~(register.keys_erased(messages["sender_key"])
-                              | register.keys_erased(messages["counterpart_key"]))]
-        invitations = invitations[~(register.keys_erased(invitations["person_key"])
-                                    | register.names_erased(invitations["name"]))]
-        kept = pd.concat([people["name"], _stored_names(ws), messages["sender_name"],
-                          invitations["name"]]).dropna().unique()
-        redactor = Redactor(register, kept)
-        messages = messages.assign(**{c: redactor.series(messages[c]) for c in _MESSAGE_TEXT
-                                      if c in messages})
-        invitations = invitations.assign(message=redactor.series(invitations["message"]))
-    kept_from = retained_from(ws)
-    if kept_from:
-        if retention_months(ws):  # the window moves on: stored text now too old goes too
-            _secure_until_committed(ws)
-            if any(_drop_text_before(ws, kept_from).values()):
-                _rebuild_search_index(ws)
-        old = messages["sent_at"] < kept_from
-        messages = messages.assign(**{c: messages[c].mask(old) for c in ("content", "subject",
-                                                                        "conversation_title")})
-        invitations = invitations.assign(
-            message=invitations["message"].mask(invitations["sent_at"] < kept_from))
-    return people, messages, invitations
+        self.redactor: Redactor | None = None
+        if register:
+            senders = senders()
+            upgrade_legacy(ws, register, pd.concat([
+                people[["person_key", "name"]],
+                senders[["sender_key", "sender_name"]].set_axis(["person_key", "name"], axis=1),
+                invitations[["person_key", "name"]]]))
+            register = load_register(ws)
+            people = people[~(register.keys_erased(people["person_key"])
+                              | register.unlinked_erased(people))]
+            senders = senders[~self._erased(register, senders)]
+            invitations = invitations[~(register.keys_erased(invitations["person_key"])
+                                        | register.names_erased(invitations["name"]))]
+            kept = pd.concat([people["name"], _stored_names(ws), senders["sender_name"],
+                              invitations["name"]]).dropna().unique()
+            self.redactor = Redactor(register, kept)
+            invitations = invitations.assign(message=self.redactor.series(invitations["message"]))
+        self.register = register
+        self.kept_from = retained_from(ws)
+        if self.kept_from:
+            if retention_months(ws):  # the window moves on: stored text now too old goes too
+                _secure_until_committed(ws)
+                if any(_drop_text_before(ws, self.kept_from).values()):
+                    _rebuild_search_index(ws)
+            invitations = invitations.assign(
+                message=invitations["message"].mask(invitations["sent_at"] < self.kept_from))
+        self.people, self.invitations = people, invitations
+
+    @staticmethod
+    def _erased(register: Register, messages: pd.DataFrame) -> pd.Series:
+        return register.keys_erased(messages["sender_key"]) | \
+            register.keys_erased(messages["counterpart_key"])
+
+    def messages(self, messages: pd.DataFrame) -> pd.DataFrame:
+        """One batch of prepared messages as it may be written."""
+        if self.redactor is not None:
+            messages = messages[~self._erased(self.register, messages)]
+            messages = messages.assign(**{c: self.redactor.series(messages[c])
+                                          for c in _MESSAGE_TEXT if c in messages})
+        if self.kept_from:
+            old = messages["sent_at"] < self.kept_from
+            messages = messages.assign(**{c: messages[c].mask(old) for c in (
+                "content", "subject", "conversation_title")})
+        return messages
 
 
 _MESSAGE_TEXT = ("content", "subject", "conversation_title", "to_names", "recipient_urls")
@@ -524,6 +548,7 @@ def forget_person(ws: Workspace, url_or_key: str) -> dict:
             _register(ws, register, None if key.startswith("name:") else key, name)
             register = load_register(ws)
             removed["mentions_redacted"] = _redact_stored(ws, register, key, name)
+            refresh_participants(ws)  # (their messages in group conversations are gone)
             _rebuild_search_index(ws)
         _secure_finish(ws)
     return removed
@@ -680,9 +705,10 @@ def person_record(ws: Workspace, url_or_key: str) -> dict[str, pd.DataFrame]:
     }
 
 
-__all__ = ["REDACTED", "RETENTION_KEY", "RETENTION_MONTHS_KEY", "Register", "Redactor",
+__all__ = ["REDACTED", "RETENTION_KEY", "RETENTION_MONTHS_KEY", "Register", "RegisterAtIngest",
+           "Redactor",
            "erased_digests", "erased_keys", "erased_names", "forget_content_before",
            "forget_person", "key_digest", "load_register", "name_parts", "other_holders",
-           "person_key_from", "person_record", "respect_register", "retained_from",
+           "person_key_from", "person_record", "retained_from",
            "retention_months", "retention_status", "set_retention_months", "upgrade_legacy"]
 

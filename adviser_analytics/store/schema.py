@@ -168,6 +168,16 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY(period_from, period_to, cell)
     );
     """,
+    # v5: how many people each conversation is between (the sender and the recipients of its
+    # widest person-to-person message, at least 2), kept at every ingest and forget, so that
+    # metrics and rules tell group conversations without reading every recipient list
+    # (filled after this script: ``Workspace._migrate``, ``refresh_participants``)
+    """
+    CREATE TABLE conversations(
+        conversation_id TEXT PRIMARY KEY,
+        participants INTEGER NOT NULL
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -9,13 +9,14 @@ of tuples in the order each docstring names.
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import pandas as pd
 
 from adviser_analytics.store.schema import MESSAGE_KEY_COLUMNS, MESSAGE_KEY_INDEX
-from adviser_analytics.store.workspace import Workspace, utc_now
+from adviser_analytics.store.workspace import Workspace, refresh_participants, utc_now
 
 #: The message columns ingest supplies, in this order, followed by two ``seen_on`` dates
 #: (first and last seen).
@@ -103,17 +104,24 @@ def has_messages(ws: Workspace) -> bool:
     return bool(ws.db.execute("SELECT EXISTS (SELECT 1 FROM messages)").fetchone()[0])
 
 
-def load_messages(ws: Workspace, rows: Iterable[tuple]) -> None:
-    """A first load into an empty messages table: plain inserts, and the key index built once
-    after them, are much faster than upserts. The caller makes sure no two rows share a
-    ``message_key`` (within one export every natural key is distinct)."""
+@contextlib.contextmanager
+def first_load(ws: Workspace) -> Iterator[None]:
+    """A first load into an empty messages table (:func:`insert_messages`, batch by batch):
+    plain inserts, and the key index built once after them, are much faster than upserts.
+    The caller makes sure no two rows share a ``message_key`` (within one export every
+    natural key is distinct). On an error the caller's transaction brings the index back."""
     ws.db.execute("DROP INDEX messages_key")
-    ws.db.executemany(_INSERT_MESSAGE, rows)
+    yield
     ws.db.execute(MESSAGE_KEY_INDEX)
 
 
+def insert_messages(ws: Workspace, rows: Iterable[tuple]) -> None:
+    """Messages inside :func:`first_load` (rows as :func:`merge_messages` takes them)."""
+    ws.db.executemany(_INSERT_MESSAGE, rows)
+
+
 def merge_messages(ws: Workspace, rows: Iterable[tuple]) -> int:
-    """Merge messages on ``message_key`` (see :func:`load_messages` for the row order);
+    """Merge messages on ``message_key`` (``MESSAGE_COLUMNS`` and two ``seen_on`` dates);
     returns how many rows were inserted or merged. A key already stored is the same message
     only when its natural key agrees; if not (two messages hashing alike) the row is left
     out, and the count is short by one: the caller refuses the ingest."""
@@ -125,6 +133,16 @@ def merge_messages(ws: Workspace, rows: Iterable[tuple]) -> int:
         f"WHERE {same_message}",
         rows,
     ).rowcount
+
+
+def set_participants(ws: Workspace, rows: Iterable[tuple]) -> None:
+    """After a first load (the conversations table empty): ``(conversation_id,
+    participants)`` as :func:`refresh_participants` would count them."""
+    ws.db.executemany("INSERT INTO conversations(conversation_id, participants) VALUES (?, ?)",
+                      rows)
+
+
+__all__ = ["refresh_participants"]  # (with the functions above and below: ingest's SQL)
 
 
 def merge_invitations(ws: Workspace, rows: Iterable[tuple]) -> None:

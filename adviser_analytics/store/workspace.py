@@ -174,6 +174,8 @@ class Workspace:
                     )
                 if number == 2:
                     self._rekey_messages()
+                if number == 4:
+                    refresh_participants(self)
 
     def check_message_keys(self) -> None:
         """Record the key canary at first use; recompute every key if the hash has changed
@@ -278,9 +280,10 @@ class Workspace:
             frame[column] = pd.to_datetime(frame[column], utc=True, format="%Y-%m-%d").dt.as_unit("ns")
         return frame
 
-    #: What the metrics need of a message (who, when, which conversation, which way).
+    #: What the metrics need of a message (who, when, which conversation, which way), and
+    #: ``participants``: how many people its conversation is between (``conversations``).
     METRIC_COLUMNS = ("message_id", "conversation_id", "sent_at", "sender_key", "direction",
-                      "counterpart_key", "exclusion")
+                      "counterpart_key", "exclusion", "participants")
 
     def messages(self, include_excluded: bool = False, content: bool = True,
                  columns: tuple[str, ...] | None = None) -> pd.DataFrame:
@@ -291,12 +294,17 @@ class Workspace:
             "message_id", "conversation_id", "conversation_title", "sent_at", "sender_key",
             "sender_name", "sender_url", "to_names", "recipient_urls", "subject", "content",
             "folder", "direction", "counterpart_key", "exclusion", "first_seen_on", "last_seen_on",
+            "participants",
         ]
         if not content:
             columns = [c for c in columns if c not in ("content", "subject")]
-        where = "" if include_excluded else "WHERE exclusion IS NULL"
+        where = "" if include_excluded else "WHERE m.exclusion IS NULL"
+        selected = ", ".join("COALESCE(c.participants, 2) AS participants" if column ==
+                             "participants" else f"m.{column}" for column in columns)
+        joined = " LEFT JOIN conversations c USING (conversation_id)" \
+            if "participants" in columns else ""
         return self._frame(
-            f"SELECT {', '.join(columns)} FROM messages {where} ORDER BY sent_at, message_id",
+            f"SELECT {selected} FROM messages m{joined} {where} ORDER BY m.sent_at, m.message_id",
             times=("sent_at",),
             dates=tuple(c for c in ("first_seen_on", "last_seen_on") if c in columns),
         )
@@ -427,6 +435,29 @@ class Workspace:
             {"source": s, "export_date": d, "ingested_at": i, **json.loads(c or "{}")}
             for s, d, i, c in rows
         ]
+
+
+# ---------------------------------------------------------------- conversations
+def refresh_participants(ws: Workspace) -> None:
+    """Recount ``conversations.participants`` from the stored person-to-person messages
+    (inside the caller's transaction): the sender plus the recipients named by the
+    conversation's widest message, at least 2. Only messages naming several recipients
+    are read back."""
+    from adviser_analytics.people import recipients_named
+
+    db = ws.db
+    db.execute("DELETE FROM conversations")
+    db.execute("INSERT INTO conversations(conversation_id, participants) "
+               "SELECT DISTINCT conversation_id, 2 FROM messages WHERE exclusion IS NULL")
+    lists = pd.read_sql_query(
+        "SELECT DISTINCT conversation_id, recipient_urls FROM messages WHERE exclusion IS NULL "
+        "AND (instr(recipient_urls, ',') > 0 OR instr(recipient_urls, ';') > 0)", db)
+    if len(lists):
+        lists["participants"] = recipients_named(lists["recipient_urls"]) + 1
+        widest = lists.groupby("conversation_id")["participants"].max()
+        widest = widest[widest > 2]
+        db.executemany("UPDATE conversations SET participants = ? WHERE conversation_id = ?",
+                       zip(widest.tolist(), widest.index.tolist(), strict=True))
 
 
 # ---------------------------------------------------------------- read-only, full, locked
