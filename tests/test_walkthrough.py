@@ -26,3 +26,39 @@ def test_decisions_count_the_requests_of_the_key_numbers(labelled_workspace, aud
     assert int(said.group(2)) == runs - requests
     assert "no_reply_needed" not in block.html
     assert "no reply needed" in block.html
+
+
+def test_command_counts_read_well():
+    from adviser_analytics.cli.common import counted
+    from adviser_analytics.cli.ingest import _text
+
+    assert counted(1, "new connection") == "1 new connection"
+    assert counted(0, "person", "people") == "0 people"
+    one = {"status": "added", "source": "x.zip", "export_date": "2026-01-01",
+           "connections": 1, "messages": 2, "invitations": 1}
+    text = _text([one], {"connections": {"total": 1}, "messages": {"total": 1},
+                         "invitations": {"total": 2},
+                         "skipped": {"draft": 1, "system": 3, "something_new": 2}})
+    assert "1 new connection, 2 new messages, 1 new invitation." in text
+    assert "holds 1 connection, 1 person-to-person message and 2 invitations." in text
+    assert "1 unsent draft, 3 system notices, 2 something new." in text
+
+
+def test_metrics_text_gives_long_reply_times_in_days():
+    from adviser_analytics.cli.metrics import metrics_text
+
+    metrics = {"period": {"from": "2026-03-01", "to": "2026-03-31"},
+               "coverage": {"as_of": "2026-03-31", "complete": True, "data_to": "2026-08-31"},
+               "load": {"inbound_messages": 5, "group_messages": 0, "requests": 2,
+                        "requests_opened_by_them": 2, "requests_in_your_threads": 0,
+                        "answered_requests": 2, "reply_rate": 1.0,
+                        "first_reply_hours_median": 118.3, "first_reply_hours_p90": 20.5,
+                        "within_target_rate": 0.5, "due_requests": 2, "waiting": 0,
+                        "waiting_oldest_days": None, "overdue": 0, "lapsed": 0,
+                        "minutes_spent_estimate": 12.0},
+               "introductions": {"requests": 0, "outcomes": {}},
+               "policy": {"decisions": 0, "conforming": 0, "conformance_rate": None}}
+    text = metrics_text(metrics)
+    # the report's words: days from 48 hours, hours below
+    assert "First reply: median 4.9 days, 90th percentile 20.5 hours" in text
+    assert "within your aim: 50% of 2 due" in text

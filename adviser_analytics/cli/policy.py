@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from adviser_analytics.cli.common import emit, workspace_path
+from adviser_analytics.cli.common import counted, emit, workspace_path
 from adviser_analytics.errors import AdviserAnalyticsError
 from adviser_analytics.store import Workspace
 
@@ -34,7 +34,7 @@ def run(args) -> int:
         with Workspace.create(workspace_path(args)) as ws:
             ws.set_policy_text(text)
         emit(args, {"policy": policy.to_dict()},
-             f"Policy stored: {len(policy.versions)} version(s).\n{policy.summary()}")
+             f"Policy stored: {counted(len(policy.versions), 'version')}.\n{policy.summary()}")
         return 0
     with Workspace.open(workspace_path(args)) as ws:
         text = ws.policy_text()
