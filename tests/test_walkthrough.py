@@ -62,3 +62,38 @@ def test_metrics_text_gives_long_reply_times_in_days():
     # the report's words: days from 48 hours, hours below
     assert "First reply: median 4.9 days, 90th percentile 20.5 hours" in text
     assert "within your aim: 50% of 2 due" in text
+
+
+@pytest.mark.slow
+def test_index_fits_a_laptop_window(tmp_path):
+    # the index table was wider than its page (1,325 px at a 1,100 px window): every header
+    # and cell kept on one line
+    from browser import require_playwright
+
+    from adviser_analytics.reports import build_index
+
+    entry = {"file": "2026-03.html", "label": "Summer 2026", "from": "2026-04-01",
+             "to": "2026-04-30", "audience": "supervision", "generated_at": "2026-12-07 20:53 UTC",
+             "headline": {"requests": "1075", "reply_rate": "90%", "conformance": "84%",
+                          "waiting": "246 waiting, 159 past your 5-day aim; "
+                                     "1113 older threads lapsed"}}
+    page = tmp_path / "index.html"
+    page.write_text(build_index({"self": [dict(entry, audience="self")],
+                                 "supervision": [entry]}, {}, "Reflection reports"),
+                    encoding="utf-8")
+    with require_playwright()() as p:
+        browser = p.chromium.launch(executable_path=require_chromium_path())
+        try:
+            for width in (1100, 1000):
+                tab = browser.new_page(viewport={"width": width, "height": 800})
+                tab.goto(page.as_uri())
+                wide = tab.evaluate("document.documentElement.scrollWidth")
+                assert wide <= width, f"{wide} px of page in a {width} px window"
+        finally:
+            browser.close()
+
+
+def require_chromium_path() -> str:
+    from browser import require_chromium
+
+    return require_chromium()
