@@ -97,3 +97,15 @@ def require_chromium_path() -> str:
     from browser import require_chromium
 
     return require_chromium()
+
+
+def test_a_month_before_the_data_is_reported(labelled_workspace):
+    # "report --from 2010-01-01 --to 2010-01-31": the samples begin in 2014; the report
+    # stopped with a pandas cast error, then "the range ends before it starts"
+    from adviser_analytics.reflection.sections import SECTIONS
+
+    r = reflection.open_report(labelled_workspace, "2010-01-01", "2010-01-31", "supervision")
+    assert r.data.status["first_date"] > "2010-01-31"
+    for name in SECTIONS:
+        getattr(r, name)()  # each section builds
+    assert [p.start.isoformat() for p in r.model.series_periods()] == ["2010-01-01"]
