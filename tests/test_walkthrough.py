@@ -109,3 +109,24 @@ def test_a_month_before_the_data_is_reported(labelled_workspace):
     for name in SECTIONS:
         getattr(r, name)()  # each section builds
     assert [p.start.isoformat() for p in r.model.series_periods()] == ["2010-01-01"]
+
+
+def test_handover_into_a_folder_that_cannot_be_made(labelled_workspace, tmp_path, capsys):
+    from adviser_analytics.cli import main
+
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    assert main(["handover", "--workspace", str(labelled_workspace),
+                 "--out", str(blocked / "handover")]) == 1
+    err = capsys.readouterr().err
+    assert "cannot write the handover pack" in err and "--out" in err
+    assert "Traceback" not in err and "Errno" not in err
+
+
+def test_policy_file_missing_said_in_words(tmp_path, capsys):
+    from adviser_analytics.cli import main
+
+    assert main(["policy", "set", "--workspace", str(tmp_path / "ws"),
+                 str(tmp_path / "nope.yaml")]) == 1
+    err = capsys.readouterr().err
+    assert "no such file or directory" in err and "Errno" not in err

@@ -27,7 +27,10 @@ def run(args) -> int:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             raise AdviserAnalyticsError(
-                f"cannot read the policy file ({error})", file=str(path),
+                "cannot read the policy file (" + (
+                    error.strerror.lower() if isinstance(error, OSError) and error.strerror
+                    else "it is not UTF-8 text" if isinstance(error, UnicodeDecodeError)
+                    else str(error)) + ")", file=str(path),
                 what_to_do="Give the path of a UTF-8 YAML file written as in the README's policy example",
             ) from None
         policy = load_policy(text, file=str(path))
