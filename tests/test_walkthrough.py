@@ -130,3 +130,11 @@ def test_policy_file_missing_said_in_words(tmp_path, capsys):
                  str(tmp_path / "nope.yaml")]) == 1
     err = capsys.readouterr().err
     assert "no such file or directory" in err and "Errno" not in err
+
+
+def test_one_week_is_one_week(labelled_workspace):
+    # a policy version in force for 4 days of a term measured "0 of 1 weeks"
+    r = reflection.open_report(labelled_workspace, "2026-03-02", "2026-03-08", "self")
+    text = r.promises_against_practice().text + r.values().text
+    assert "of 1 week that falls at least partly" in text
+    assert "1 weeks" not in text
