@@ -116,11 +116,18 @@ def write_handover(ws, out: Path, include_clients: bool = False) -> dict:
                          ws.introductions(), include_clients=include_clients)
     parts = read_policy(ws.policy_text())
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True, mode=0o700)
     csv_path, html_path = out / "handover.csv", out / "handover.html"
-    write_atomic(csv_path, handover_csv(rows))
-    write_atomic(html_path, handover_html(rows, parts, ws.owner.name, include_clients,
-                                          workspace=ws.path))
+    try:
+        out.mkdir(parents=True, exist_ok=True, mode=0o700)
+        write_atomic(csv_path, handover_csv(rows))
+        write_atomic(html_path, handover_html(rows, parts, ws.owner.name, include_clients,
+                                              workspace=ws.path))
+    except OSError as error:  # a folder that cannot be made or written: words, exit 1
+        from adviser_analytics.errors import AdviserAnalyticsError
+
+        raise AdviserAnalyticsError(
+            f"cannot write the handover pack into {out} ({error.strerror or error})",
+            file=str(out), what_to_do="choose a folder you can write to with --out") from None
     counts = rows["relationship"].value_counts()
     return {"csv": str(csv_path), "html": str(html_path), "people": int(len(rows)),
             "by_relationship": {k: int(counts.get(k, 0)) for k in

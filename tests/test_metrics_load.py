@@ -591,8 +591,8 @@ def test_metrics_command_text_says_what_the_data_cover():
     assert "requests for help: 4 (3 in conversations they started, 1 in conversations you " \
            "started), answered: 3 (75%)" in week
     assert "Waiting on 2025-03-09: 2 requests, the oldest 17.5 days, 1 past your reply " \
-           "target; 1 older unanswered request let go" in week
-    assert "answered within your target: 75% of 4 due" in week
+           "aim; 1 older unanswered request let go" in week
+    assert "answered within your aim: 75% of 4 due" in week
     assert "so far" not in week
     cut = text(Period.parse("2025-03-17", "2025-03-31"))
     assert "Your newest export is from 2025-03-20: figures so far, as of 2025-03-20." in cut

@@ -201,3 +201,17 @@ def test_keep_in_touch_lists_quiet_professional_connections():
     both = values.keep_in_touch(people, m, lab, "2026-06-30", months=6,
                                 relationships_kept=("professional", "colleague"))
     assert both["count"] == 4
+
+
+def test_keep_in_touch_before_any_message():
+    # a report of a month before the data (2010) stopped with "Cannot cast DatetimeArray to
+    # dtype float64": no message before as_of, so nobody has a last message
+    people = pd.DataFrame({"person_key": ["p1", "p2"], "name": ["One", "Two"],
+                           "company": ["Co"] * 2, "position": ["Lead"] * 2,
+                           "is_connection": [True, True]})
+    lab = labels([("relationship", "p1", "professional", "confirmed"),
+                  ("relationship", "p2", "professional", "confirmed")])
+    m = messages([("2026-07-02 10:00", "inbound", "p1")])
+    out = values.keep_in_touch(people, m, lab, "2010-01-31", months=6)
+    assert [p["person_key"] for p in out["people"]] == ["p1", "p2"]
+    assert all(p["last_spoken"] is None for p in out["people"])

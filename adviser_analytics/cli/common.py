@@ -30,6 +30,11 @@ def emit(args: argparse.Namespace, payload: dict, human: str) -> None:
         print(terminal_text(human))
 
 
+def counted(n: int, one: str, many: str | None = None) -> str:
+    """``n`` with its noun in the right number: "1 new connection", "3 new connections"."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
 def say(args: argparse.Namespace, text: str) -> None:
     """Progress for people: on stderr when --json keeps stdout for the JSON object."""
     print(terminal_text(text), file=sys.stderr if args.json else sys.stdout)

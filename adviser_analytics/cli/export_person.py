@@ -7,7 +7,7 @@ import json
 import os
 from pathlib import Path
 
-from adviser_analytics.cli.common import emit, workspace_path
+from adviser_analytics.cli.common import counted, emit, workspace_path
 from adviser_analytics.errors import AdviserAnalyticsError
 from adviser_analytics.files import write_atomic
 from adviser_analytics.store import Workspace
@@ -68,7 +68,8 @@ def run(args) -> int:
         raise AdviserAnalyticsError(f"cannot write into {out} ({error.strerror})", file=str(out),
                                     what_to_do="free some space or choose another folder with --out") from None
     text = (f"Wrote everything held on this person to {out} ({', '.join(written)}): "
-            + ", ".join(f"{n} {kind}" for kind, n in counts.items() if kind != "person")
+            + ", ".join(counted(n, kind.removesuffix("s"), kind)
+                        for kind, n in counts.items() if kind != "person")
             + ". The files are personal data, readable only by you.")
     emit(args, {"out": str(out), "files": written, "counts": counts}, text)
     return 0

@@ -3,7 +3,7 @@ erasure and retention."""
 
 from __future__ import annotations
 
-from adviser_analytics.cli.common import emit, workspace_path
+from adviser_analytics.cli.common import counted, emit, workspace_path
 from adviser_analytics.errors import UsageError
 from adviser_analytics.store import Workspace
 from adviser_analytics.store.erasure import (
@@ -13,7 +13,13 @@ from adviser_analytics.store.erasure import (
     set_retention_months,
 )
 
-_WORDS = {"mentions_redacted": "mentions in other people's messages replaced by " + REDACTED}
+# what was removed, one and many
+_WORDS = {"labels": ("label", "labels"), "introductions": ("introduction", "introductions"),
+          "invitations": ("invitation", "invitations"), "messages": ("message", "messages"),
+          "connections": ("connection", "connections"), "people": ("person", "people"),
+          "pseudonyms": ("pseudonym", "pseudonyms"),
+          "mentions_redacted": ("mention in other people's messages replaced by " + REDACTED,
+                                "mentions in other people's messages replaced by " + REDACTED)}
 
 
 def add_parser(commands, common) -> None:
@@ -29,9 +35,9 @@ def add_parser(commands, common) -> None:
 
 
 def _dropped(removed: dict) -> str:
-    return (f"the text of {removed['messages_text_dropped']} messages, "
-            f"{removed['conversation_titles_dropped']} conversation titles and "
-            f"{removed['invitation_notes_dropped']} invitation notes")
+    return (f"the text of {counted(removed['messages_text_dropped'], 'message')}, "
+            f"{counted(removed['conversation_titles_dropped'], 'conversation title')} and "
+            f"{counted(removed['invitation_notes_dropped'], 'invitation note')}")
 
 
 def run(args) -> int:
@@ -43,7 +49,7 @@ def run(args) -> int:
         if args.person:
             removed = forget_person(ws, args.person)
             text = ("Removed everywhere: "
-                    + ", ".join(f"{n} {_WORDS.get(what, what.replace('_', ' '))}"
+                    + ", ".join(counted(n, *_WORDS.get(what, (what.replace('_', ' '),) * 2))
                                 for what, n in removed.items())
                     + ". The workspace file was rewritten so the removed data cannot be "
                     "recovered from it. Re-ingesting old exports, labels suggest and reports will "

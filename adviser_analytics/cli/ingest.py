@@ -5,21 +5,24 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from adviser_analytics.cli.common import emit, say, workspace_path
+from adviser_analytics.cli.common import counted, emit, say, workspace_path
 from adviser_analytics.errors import AdviserAnalyticsError
 from adviser_analytics.store import DB_NAME, Workspace
 from adviser_analytics.store.workspace import workspace_lock
 
+# what was set aside, one and many
 SKIP_WORDS = {
-    "blank_person": "connection or invitation rows with no person (deleted or hidden members)",
-    "redacted": "deleted or redacted messages",
-    "draft": "unsent drafts",
-    "spam_folder": "messages in the spam folder",
-    "sponsored": "sponsored or company messages",
-    "hidden_member": "messages from hidden 'LinkedIn Member' senders",
-    "system": "system notices",
-    "coach": "AI-coach chat rows",
-    "undated": "invitation rows with no date",
+    "blank_person": ("connection or invitation row with no person (a deleted or hidden member)",
+                     "connection or invitation rows with no person (deleted or hidden members)"),
+    "redacted": ("deleted or redacted message", "deleted or redacted messages"),
+    "draft": ("unsent draft", "unsent drafts"),
+    "spam_folder": ("message in the spam folder", "messages in the spam folder"),
+    "sponsored": ("sponsored or company message", "sponsored or company messages"),
+    "hidden_member": ("message from a hidden 'LinkedIn Member' sender",
+                      "messages from hidden 'LinkedIn Member' senders"),
+    "system": ("system notice", "system notices"),
+    "coach": ("AI-coach chat row", "AI-coach chat rows"),
+    "undated": ("invitation row with no date", "invitation rows with no date"),
 }
 
 
@@ -73,19 +76,21 @@ def _text(exports: list[dict], payload: dict) -> str:
         if export["status"] == "added":
             lines.append(
                 f"{export['source']} (export of {export['export_date']}): "
-                f"{export['connections']} new connections, {export['messages']} new messages, "
-                f"{export['invitations']} new invitations."
+                f"{counted(export['connections'], 'new connection')}, "
+                f"{counted(export['messages'], 'new message')}, "
+                f"{counted(export['invitations'], 'new invitation')}."
             )
         else:
             lines.append(f"{export['source']}: already in the workspace (export of "
                          f"{export['export_date']}); nothing added.")
     lines.append(
-        f"The workspace now holds {payload['connections']['total']} connections, "
-        f"{payload['messages']['total']} person-to-person messages and "
-        f"{payload['invitations']['total']} invitations."
+        f"The workspace now holds {counted(payload['connections']['total'], 'connection')}, "
+        f"{counted(payload['messages']['total'], 'person-to-person message')} and "
+        f"{counted(payload['invitations']['total'], 'invitation')}."
     )
     if payload["skipped"]:
         lines.append("Not counted as person-to-person (kept where useful): " + ", ".join(
-            f"{n} {SKIP_WORDS.get(reason, reason)}" for reason, n in payload["skipped"].items()
+            counted(n, *SKIP_WORDS.get(reason, (reason.replace("_", " "),) * 2))
+            for reason, n in payload["skipped"].items()
         ) + ".")
     return "\n".join(lines)

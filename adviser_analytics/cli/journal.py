@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from adviser_analytics.cli.common import emit, workspace_path
+from adviser_analytics.cli.common import counted, emit, workspace_path
 from adviser_analytics.errors import UsageError
 
 
@@ -57,6 +57,7 @@ def run(args) -> int:
         return 0
     write_atomic(out, text)
     emit(args, payload,
-         f"The journal of {len(book.periods)} period{'s' if len(book.periods) != 1 else ''} "
-         f"({book.entries()} piece{'s' if book.entries() != 1 else ''} of writing) is in {out}.")
+         f"The journal of {counted(len(book.periods), 'period')} "
+         f"({counted(book.entries(), 'piece')} of writing) is in {out}." if book.entries() else
+         f"Nothing written yet: {out} says how to start.")
     return 0

@@ -35,7 +35,8 @@ def add_parser(commands, common) -> None:
 def _counts(mix: dict) -> str:
     parts = []
     for kind, values in mix.items():
-        parts.append(f"{kind} " + ", ".join(f"{v} {n}" for v, n in values.items()))
+        parts.append(f"{kind} " + ", ".join(f"{str(v).replace('_', ' ')} {n}"
+                                            for v, n in values.items()))
     return "; ".join(parts) or "nothing"
 
 

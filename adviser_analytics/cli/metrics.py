@@ -26,6 +26,11 @@ def metrics_text(metrics: dict) -> str:
     load, intros, policy = metrics["load"], metrics["introductions"], metrics["policy"]
     cover = metrics.get("coverage") or {}
 
+    def duration(hours):  # as the reports say it: hours, or days from 48 hours
+        if hours is None:
+            return "-"
+        return f"{hours:.1f} hours" if hours < 48 else f"{hours / 24:.1f} days"
+
     def show(value, unit=""):
         if value is None:
             return "-"
@@ -47,7 +52,7 @@ def metrics_text(metrics: dict) -> str:
                         f"as of {cover['as_of']}.")
         rate = "-" if load["reply_rate"] is None else f"{load['reply_rate']:.0%}"
         target = ("" if load["within_target_rate"] is None else
-                  f"; answered within your target: {load['within_target_rate']:.0%} of "
+                  f"; answered within your aim: {load['within_target_rate']:.0%} of "
                   f"{load['due_requests']} due")
         lines = head + [
             f"Inbound messages: {load['inbound_messages']} ({load['group_messages']} in group "
@@ -55,13 +60,13 @@ def metrics_text(metrics: dict) -> str:
             f"({load['requests_opened_by_them']} in conversations they started, "
             f"{load['requests_in_your_threads']} in "
             f"conversations you started), answered: {load['answered_requests']} ({rate})",
-            f"First reply: median {show(load['first_reply_hours_median'], ' h')}, "
-            f"90th percentile {show(load['first_reply_hours_p90'], ' h')}{target}",
+            f"First reply: median {duration(load['first_reply_hours_median'])}, "
+            f"90th percentile {duration(load['first_reply_hours_p90'])}{target}",
             f"Waiting on {cover['as_of']}: {load['waiting']} request"
             f"{'' if load['waiting'] == 1 else 's'}"
             + (f", the oldest {show(load['waiting_oldest_days'], ' days')}"
                if load["waiting"] else "")
-            + (f", {load['overdue']} past your reply target" if load["overdue"] else "")
+            + (f", {load['overdue']} past your reply aim" if load["overdue"] else "")
             + (f"; {load['lapsed']} older unanswered request"
                f"{'' if load['lapsed'] == 1 else 's'} let go" if load["lapsed"] else ""),
             f"Time spent replying (estimate): {show(load['minutes_spent_estimate'], ' min')}",

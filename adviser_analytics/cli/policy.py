@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from adviser_analytics.cli.common import emit, workspace_path
+from adviser_analytics.cli.common import counted, emit, workspace_path
 from adviser_analytics.errors import AdviserAnalyticsError
 from adviser_analytics.store import Workspace
 
@@ -27,14 +27,17 @@ def run(args) -> int:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             raise AdviserAnalyticsError(
-                f"cannot read the policy file ({error})", file=str(path),
+                "cannot read the policy file (" + (
+                    error.strerror.lower() if isinstance(error, OSError) and error.strerror
+                    else "it is not UTF-8 text" if isinstance(error, UnicodeDecodeError)
+                    else str(error)) + ")", file=str(path),
                 what_to_do="Give the path of a UTF-8 YAML file written as in the README's policy example",
             ) from None
         policy = load_policy(text, file=str(path))
         with Workspace.create(workspace_path(args)) as ws:
             ws.set_policy_text(text)
         emit(args, {"policy": policy.to_dict()},
-             f"Policy stored: {len(policy.versions)} version(s).\n{policy.summary()}")
+             f"Policy stored: {counted(len(policy.versions), 'version')}.\n{policy.summary()}")
         return 0
     with Workspace.open(workspace_path(args)) as ws:
         text = ws.policy_text()

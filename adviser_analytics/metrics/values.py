@@ -245,7 +245,9 @@ def keep_in_touch(people: pd.DataFrame, messages: pd.DataFrame, labels: pd.DataF
     seen = pd.DataFrame({"person_key": messages["counterpart_key"], "sent_at": sent_at})
     seen = seen[seen["sent_at"] < as_of_ts]
     last = seen.dropna(subset=["person_key"]).groupby("person_key")["sent_at"].max()
-    chosen["last_spoken"] = chosen["person_key"].map(last)
+    # reindex, not map: with no message before as_of (a period before the data) map fails
+    # to cast an empty datetime series
+    chosen["last_spoken"] = last.reindex(chosen["person_key"]).set_axis(chosen.index)
     quiet = chosen[chosen["last_spoken"].isna() | (chosen["last_spoken"] < since)].copy()
     quiet["days_silent"] = (as_of_ts - quiet["last_spoken"]).dt.days
     quiet = quiet.sort_values(["last_spoken", "name"], na_position="last")

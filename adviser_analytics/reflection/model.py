@@ -467,4 +467,6 @@ class ReportModel:
         if first:
             start = max(start, parse_date(first))
             start = start.replace(day=1) if every == "month" else start
+        if start > self.period.end:  # a period before the data: its own slot only
+            start = self.period.end.replace(day=1) if every == "month" else self.period.start
         return split(start, self.period.end, every)

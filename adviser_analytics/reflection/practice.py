@@ -125,7 +125,8 @@ def _measure(r, promise: Promise) -> str:
         budgeted = weeks["weeks_with_budget"]
         median = weeks["median_minutes"]
         return (f"{v.shown('promises.weeks_within_budget', within, of=budgeted)} of "
-                f"{v.shown('promises.weeks_with_budget', budgeted)} weeks that fall at least partly in this period "
+                f"{v.shown('promises.weeks_with_budget', budgeted)} "
+                f"{'week that falls' if budgeted == 1 else 'weeks that fall'} at least partly in this period "
                 "stayed within the weekly time your policy plans"
                 + (f" (a typical week took about {median:.0f} minutes, estimated from your "
                    "replies)" if median is not None else "") + ".")
@@ -244,7 +245,8 @@ def values(r) -> Block:
         if budgeted:
             parts.append(paragraph(
                 f"{v.shown('values.weeks_over_budget', weeks['weeks_over_budget'], of=budgeted)}"
-                f" of {v.shown('values.weeks_with_budget', budgeted)} weeks that fall at least partly in this period "
+                f" of {v.shown('values.weeks_with_budget', budgeted)} "
+                f"{'week that falls' if budgeted == 1 else 'weeks that fall'} at least partly in this period "
                 "went over the weekly time your policy plans for replies (estimated from your "
                 "messages)."))
     spread = V.introductions_spread(d.introductions, d.people, start, end)

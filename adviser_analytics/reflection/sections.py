@@ -432,16 +432,26 @@ def decisions_summary(r) -> Block:
     decided = model.decisions_in_period()
     incoming = d.invitations.loc[(d.invitations["direction"] == "incoming").to_numpy()
                                  & model.in_period(d.invitations["sent_at"]).to_numpy()]
+    # The same count of requests as the key numbers; the handlings table also holds the runs
+    # that are not requests (thanks needing no reply, group conversations): said so.
+    requests = len(model.period_requests(requests_only=True))
+    others = len(model.period_requests()) - requests
     parts = [paragraph(f"{v.counted(len(incoming), 'incoming invitation')} "
-                       f"and {v.counted(len(model.period_requests()), 'request')} in the "
-                       f"period; {v.counted(len(decided), 'decision')} recorded "
+                       f"and {v.counted(requests, 'request')} for help in the period"
+                       + (f" (and {v.counted(others, 'other run')} of messages: thanks that "
+                          "needed no reply, or messages in group conversations)" if others
+                          else "")
+                       + f"; {v.counted(len(decided), 'decision')} recorded "
                        "(labels inferred from the data, suggested by the rules, or confirmed "
                        "by you).")]
     for kind, title in (("invitation", "Invitations: your decisions"),
-                        ("request", "Requests: how you handled them")):
+                        ("request", "Requests: how you handled them" if not others else
+                         "Requests and other messages: how you handled them")):
         crossed = model.decisions_by_relationship(kind)
         if len(crossed) == 0:
             continue
+        # the adviser's words, not the stored codes ("no reply needed", not no_reply_needed)
+        crossed = crossed.rename(columns=lambda c: c.replace("_", " "))
         values = [c for c in crossed.columns if c != "relationship"]
         parts.append(frame_table(v.count_table(crossed, values, total_column="total"), title,
                                  metric=f"section.decisions.{kind}"))
