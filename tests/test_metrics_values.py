@@ -149,11 +149,12 @@ def test_introductions_per_contact_and_employer_with_concentration():
     intro, people = intro_frames()
     out = values.introductions_spread(intro, people)
     assert out["asked"] == 6 and out["brokered"] == 3
+    assert out["unreviewed"] == 1  # Ann's third: no outcome recorded, neither made nor not
     assert out["employer_known"] == 5 and out["employer_unknown"] == 1
     assert out["per_contact"][0] == {"target_key": "A", "target_name": "Ann", "company": "Xco",
                                      "asked": 3, "brokered": 2}
-    assert out["per_employer"] == [{"company": "Xco", "asked": 4, "brokered": 2},
-                                   {"company": "Yco", "asked": 1, "brokered": 1}]
+    assert out["per_employer"] == [{"company": "Xco", "asked": 4, "brokered": 2, "unreviewed": 1},
+                                   {"company": "Yco", "asked": 1, "brokered": 1, "unreviewed": 0}]
     assert out["top_employer"] == "Xco"
     assert out["top_employer_share"] == pytest.approx(0.8)
     assert out["hhi"] == pytest.approx(0.8 ** 2 + 0.2 ** 2)  # 0.68

@@ -216,3 +216,21 @@ def test_supervision_sentences_say_what_is_not_given_in_words(labelled_workspace
     sentence = prompts.conformance_text(pol, pol.get("conformance_ci95"), r.view)
     assert sentence.startswith(f"{k} of {n} decisions ({100 * k / n:.0f}%) matched"), sentence
     assert "Wilson 95 % interval" in sentence
+
+
+def test_introductions_not_reviewed_are_not_counted_as_not_made(labelled_workspace):
+    """An introduction whose outcome nobody recorded is neither made nor not made: the
+    promise and the employers' table say how many are not reviewed yet."""
+    r = reflection.open_report(labelled_workspace, "2026-03-01", "2026-03-31", "self")
+    intro = r.metrics["introductions"]
+    unreviewed = intro["outcomes"]["unreviewed"]
+    assert 0 < unreviewed <= intro["requests"]
+    promise = _lines(r.promises_against_practice())["you make introductions case by case"]
+    assert f"; {unreviewed} not reviewed yet" in promise, promise
+    html = str(r.values().html)
+    table = re.search(r'data-metric="section.values.employers".*?</table>', html, re.S).group(0)
+    assert "not reviewed yet</th>" in table
+    total = re.findall(r"<tr><td[^>]*>Total</td>(.*?)</tr>", table)[0]
+    cells = [int(x) for x in re.findall(r">(\d+)</td>", total)]
+    made, not_made, not_reviewed, asked = cells
+    assert not_reviewed == unreviewed and made + not_made + not_reviewed == asked

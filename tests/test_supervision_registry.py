@@ -130,9 +130,9 @@ def _grid(html: str) -> list[list[str]]:
 @given(st.lists(st.integers(1, 12), min_size=1, max_size=11), st.integers(0, 6))
 def test_employers_table_keeps_its_hidden_cells(per_employer, unknown):
     per_employer = sorted(per_employer, reverse=True)
-    spread = {"per_employer": [{"company": f"Firm {i}", "asked": n, "brokered": 0}
-                               for i, n in enumerate(per_employer)],
-              "asked": sum(per_employer) + unknown, "brokered": 0,
+    spread = {"per_employer": [{"company": f"Firm {i}", "asked": n, "brokered": 0,
+                                "unreviewed": 0} for i, n in enumerate(per_employer)],
+              "asked": sum(per_employer) + unknown, "brokered": 0, "unreviewed": 0,
               "employer_known": sum(per_employer)}
     html = str(practice._employers_table(SupervisionView(), spread))
     assert "Firm" not in html

@@ -180,7 +180,8 @@ def introductions_spread(introductions: pd.DataFrame, people: pd.DataFrame, star
     """Introductions asked for ``start``..``end`` (by ``requested_on``), per target contact and
     per the target's employer (company), with concentration on few employers.
 
-    ``asked`` counts every request, ``brokered`` those whose outcome is ``made`` or ``met``.
+    ``asked`` counts every request, ``brokered`` those whose outcome is ``made`` or ``met``,
+    ``unreviewed`` those with no outcome recorded yet (neither made nor not made).
     Concentration is over requests whose target's employer is known: ``top_employer_share``
     (with its Wilson interval) and the Herfindahl index ``hhi`` (sum of squared employer
     shares: 1 = all with one employer, 1/k = spread evenly over k). ``concentrated`` when at
@@ -191,16 +192,20 @@ def introductions_spread(introductions: pd.DataFrame, people: pd.DataFrame, star
     company = people.drop_duplicates("person_key").set_index("person_key")["company"]
     target_company = intro["target_key"].map(company).astype("string").str.strip()
     target_company = target_company.mask(target_company == "")
-    brokered = intro["outcome"].astype("string").isin(BROKERED).fillna(False)
+    outcome = intro["outcome"].astype("string")
+    brokered = outcome.isin(BROKERED).fillna(False)
+    unreviewed = (outcome.isna() | outcome.eq("unreviewed")).fillna(True)
     frame = pd.DataFrame({"target_key": intro["target_key"], "target_name": intro["target_name"],
-                          "company": target_company, "brokered": brokered.astype(int)})
+                          "company": target_company, "brokered": brokered.astype(int),
+                          "unreviewed": unreviewed.astype(int)})
     per_contact = (frame.groupby(["target_key", "target_name"], dropna=False, sort=False)
                    .agg(asked=("brokered", "size"), brokered=("brokered", "sum"),
                         company=("company", "first"))
                    .reset_index().sort_values(["asked", "target_name"], ascending=[False, True]))
     known = frame[frame["company"].notna()]
     per_employer = (known.groupby("company").agg(asked=("brokered", "size"),
-                                                 brokered=("brokered", "sum"))
+                                                 brokered=("brokered", "sum"),
+                                                 unreviewed=("unreviewed", "sum"))
                     .reset_index().sort_values(["asked", "company"], ascending=[False, True]))
     n_known = int(len(known))
     shares = per_employer["asked"] / n_known if n_known else per_employer["asked"] * 0.0
@@ -209,12 +214,14 @@ def introductions_spread(introductions: pd.DataFrame, people: pd.DataFrame, star
     top_share, top_ci = _share(int(top["asked"]), n_known) if top is not None else (None, None)
     return {
         "asked": int(len(frame)), "brokered": int(frame["brokered"].sum()),
+        "unreviewed": int(frame["unreviewed"].sum()),
         "employer_known": n_known, "employer_unknown": int(len(frame) - n_known),
         "per_contact": [{"target_key": r.target_key, "target_name": r.target_name,
                          "company": None if pd.isna(r.company) else r.company,
                          "asked": int(r.asked), "brokered": int(r.brokered)}
                         for r in per_contact.itertuples(index=False)],
-        "per_employer": [{"company": r.company, "asked": int(r.asked), "brokered": int(r.brokered)}
+        "per_employer": [{"company": r.company, "asked": int(r.asked), "brokered": int(r.brokered),
+                          "unreviewed": int(r.unreviewed)}
                          for r in per_employer.itertuples(index=False)],
         "employers": int(len(per_employer)),
         "top_employer": None if top is None else top["company"],

@@ -445,6 +445,8 @@ METRICS: dict[str, Metric] = _registry(
     # a sum of outcome cells: shown only where the outcomes table shows each of its parts
     M("promises.introductions_brokered", "count", "introductions you made (made or met)",
       scope=BREAKDOWN),
+    M("promises.introductions_unreviewed", "count", "introductions asked whose outcome is "
+      "not reviewed yet", scope=BREAKDOWN),
     M("promises.weeks_with_budget", "count", "weeks with a weekly time in the policy"),
     M("promises.weeks_within_budget", "count", "weeks within the weekly time"),
     # "Values, measured" (reflection/practice.py, metrics/values.py)
@@ -473,6 +475,8 @@ METRICS: dict[str, Metric] = _registry(
     M("values.weeks_with_budget", "count", "weeks with a weekly time in the policy"),
     M("values.weeks_over_budget", "count", "weeks over the weekly time"),
     M("values.introductions_asked", "count", "introductions asked of you"),
+    M("values.introductions_unreviewed", "count", "introductions asked whose outcome is not "
+      "reviewed yet", scope=BREAKDOWN),
     M("values.introductions_brokered", "count", "introductions you made (made or met)",
       scope=BREAKDOWN),
     # the rows of the employers' table (each employer pseudonymised) show it anyway

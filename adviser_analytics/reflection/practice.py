@@ -62,6 +62,10 @@ def promises(context: dict) -> list[Promise]:
     return out
 
 
+def _weeks_that_fall(n: int) -> str:
+    return "week that falls" if n == 1 else "weeks that fall"
+
+
 def _brokered(r, value: int, key: str) -> str:
     """Introductions made or met (a sum of two outcome cells), as the view may show it
     beside the outcomes table."""
@@ -111,9 +115,13 @@ def _measure(r, promise: Promise) -> str:
         if not req:
             return "nobody asked you for an introduction in this period."
         made = sum(int(intro["outcomes"].get(k, 0)) for k in BROKERED)
+        unreviewed = int(intro["outcomes"].get("unreviewed", 0))
         return (f"of {v.shown('promises.introductions_asked', req)} introduction requests in "
                 f"this period, you made {_brokered(r, made, 'promises.introductions_brokered')}"
-                " (made or met; by your labels).")
+                " (made or met; by your labels)"
+                + (f"; {v.shown('promises.introductions_unreviewed', unreviewed, of=req)} "
+                   "not reviewed yet, so their outcome is not known" if unreviewed else "")
+                + ".")
     if promise.kind == "minutes_per_week":
         from ..metrics.values import weekly_minutes
 
@@ -126,8 +134,8 @@ def _measure(r, promise: Promise) -> str:
         median = weeks["median_minutes"]
         return (f"{v.shown('promises.weeks_within_budget', within, of=budgeted)} of "
                 f"{v.shown('promises.weeks_with_budget', budgeted)} "
-                f"{'week that falls' if budgeted == 1 else 'weeks that fall'} at least partly in this period "
-                "stayed within the weekly time your policy plans"
+                f"{_weeks_that_fall(budgeted)} at least partly in this period stayed within "
+                "the weekly time your policy plans"
                 + (f" (a typical week took about {median:.0f} minutes, estimated from your "
                    "replies)" if median is not None else "") + ".")
     raise ValueError(f"unknown promise {promise.kind!r}")
@@ -161,25 +169,27 @@ def _employers_table(v, spread: dict) -> str:
     """Introductions asked by the employer of the person introduced to: the first
     :data:`EMPLOYER_ROWS` employers, the others and the unknown as one row each, so that the
     row of totals is every introduction asked (the adviser's own total). Employers are
-    pseudonymised by the view; the split into made and not made is detail."""
+    pseudonymised by the view; the split into made, not made and not reviewed yet is
+    detail."""
     import pandas as pd
 
     per = spread["per_employer"]
-    rows = [(v.employer(e["company"], i), e["asked"], e["brokered"])
+    rows = [(v.employer(e["company"], i), e["asked"], e["brokered"], e["unreviewed"])
             for i, e in enumerate(per[:EMPLOYER_ROWS])]
     rest = per[EMPLOYER_ROWS:]
     if rest:
-        rows.append(("other employers", sum(e["asked"] for e in rest),
-                     sum(e["brokered"] for e in rest)))
+        rows.append(("other employers", *(sum(e[k] for e in rest)
+                                           for k in ("asked", "brokered", "unreviewed"))))
     unknown = spread["asked"] - spread["employer_known"]
     if unknown:
-        brokered_known = sum(e["brokered"] for e in per)
-        rows.append(("employer not known", unknown, spread["brokered"] - brokered_known))
-    frame = pd.DataFrame(rows, columns=["employer", "asked", "made"])
-    frame["not made"] = frame["asked"] - frame["made"]
+        rows.append(("employer not known", unknown,
+                     *(spread[k] - sum(e[k] for e in per) for k in ("brokered", "unreviewed"))))
+    frame = pd.DataFrame(rows, columns=["employer", "asked", "made", "not reviewed yet"])
+    frame["not made"] = frame["asked"] - frame["made"] - frame["not reviewed yet"]
     if v.detail:
-        shown = v.count_table(frame[["employer", "made", "not made", "asked"]],
-                              ["made", "not made"], total_column="asked")
+        columns = ["made", "not made"] + (["not reviewed yet"] if spread["unreviewed"] else [])
+        shown = v.count_table(frame[["employer", *columns, "asked"]], columns,
+                              total_column="asked")
     else:
         shown = v.count_table(frame[["employer", "asked"]], ["asked"])
     return frame_table(shown, "Introductions asked by the employer of the person introduced "
@@ -246,14 +256,17 @@ def values(r) -> Block:
             parts.append(paragraph(
                 f"{v.shown('values.weeks_over_budget', weeks['weeks_over_budget'], of=budgeted)}"
                 f" of {v.shown('values.weeks_with_budget', budgeted)} "
-                f"{'week that falls' if budgeted == 1 else 'weeks that fall'} at least partly in this period "
-                "went over the weekly time your policy plans for replies (estimated from your "
-                "messages)."))
+                f"{_weeks_that_fall(budgeted)} at least partly in this period went over the "
+                "weekly time your policy plans for replies (estimated from your messages)."))
     spread = V.introductions_spread(d.introductions, d.people, start, end)
     if spread["asked"]:
         words = (f"Impartiality: {v.shown('values.introductions_asked', spread['asked'])} "
                  "introductions were asked of you, "
                  f"{_brokered(r, spread['brokered'], 'values.introductions_brokered')} made")
+        if spread["unreviewed"]:
+            unreviewed = v.shown("values.introductions_unreviewed", spread["unreviewed"],
+                                 of=spread["asked"])
+            words += f" ({unreviewed} not reviewed yet: their outcome is not recorded)"
         if spread["employers"]:
             words += (f"; those to people whose employer is known went to "
                       f"{v.shown('values.employers', spread['employers'])} employers")
