@@ -25,6 +25,7 @@ __all__ = [
     "Period",
     "parse_date",
     "split",
+    "cut_short",
     "DEFAULT_TERMS",
     "EVERY",
 ]
@@ -265,3 +266,21 @@ def split(start: object, end: object, every: str | None = None,
     if every == "term":
         return _terms(first, last, terms)
     raise ValueError(f"unknown period length {every!r}: use one of {', '.join(EVERY)}")
+
+
+def cut_short(periods: Sequence[Period], every: str | None,
+              terms: Iterable[Sequence[object]] | None = None) -> list[tuple[Period, Period]]:
+    """``(period, whole)`` for the first and last of ``periods`` (from :func:`split`) when the
+    range cut them short of their whole week, month or term: a term review of April alone
+    is not a review of the summer term, and the adviser should be told."""
+    if every is None or not periods:
+        return []
+    out = []
+    for period in dict.fromkeys((periods[0], periods[-1])):
+        wider = split(period.start - timedelta(days=400), period.end + timedelta(days=400),
+                      every, terms=terms)
+        whole = next((w for w in wider if w.start <= period.start <= w.end), None)
+        if whole is not None and (whole.start, whole.end) != (period.start, period.end):
+            out.append((period, whole))
+    return out
+

@@ -51,7 +51,7 @@ from . import __version__, privacy, writing
 from .errors import AdviserAnalyticsError, PrivacyError, ReportError
 from .files import append_line as _append_line
 from .files import private_folder, write_atomic
-from .periods import Period, split
+from .periods import Period, cut_short, split
 from .resources import template_environment
 
 __all__ = [
@@ -841,6 +841,10 @@ def run_reports(workspace: str | os.PathLike, start: object, end: object,
             index = None
     folder = out / audience  # (made once the workspace has opened: a mistyped one leaves nothing)
     private_folder(folder)  # reports/ and reports/<audience>/ owner-only (0700)
+    notices += [f"{period.label} is cut short by the dates you gave: its report covers "
+                f"{period.start} to {period.end}, the whole {every} runs {whole.start} to "
+                f"{whole.end} (give --from {whole.start} --to {whole.end} for all of it)."
+                for period, whole in cut_short(periods, every, terms)]
     run = ReportRun(audience=audience, out=out, folder=folder, notices=notices,
                     writing=harvested)
 

@@ -84,7 +84,7 @@ def test_the_reports_show_the_advisers_own_totals_and_bands(account):
         # per-person waiting days only as bands
         table = page[page.index("The longest-waiting conversations."):]
         table = table[:table.index("</table>")]
-        ages = re.findall(r'<td data-aa="data" style="text-align:right">(.*?)</td>', table)
+        ages = re.findall(r'<td data-aa="data" style="text-align:right;white-space:nowrap">(.*?)</td>', table)
         assert ages and set(ages) <= {label for _, label in privacy.suppression.WAITING_BANDS}
 
 

@@ -187,7 +187,7 @@ def test_templates_escape_export_text():
     html = render.table(["name", "n"], [["<b>O'Brien</b>", 3]], caption="A & B")
     assert "&lt;b&gt;O&#x27;Brien&lt;/b&gt;" in html and "<b>" not in html
     assert "<caption>A &amp; B</caption>" in html
-    assert '<td data-aa="data" style="text-align:right">3</td>' in html  # a data cell
+    assert '<td data-aa="data" style="text-align:right;white-space:nowrap">3</td>' in html  # a data cell
     block = render.section("Who <asked>", render.paragraph("<5 requests"))
     assert "<h4>Who &lt;asked&gt;</h4>" in block.html and "<p>&lt;5 requests</p>" in block.html
     assert block.text == "Who <asked>\n<5 requests"

@@ -138,3 +138,18 @@ def test_one_week_is_one_week(labelled_workspace):
     text = r.promises_against_practice().text + r.values().text
     assert "of 1 week that falls at least partly" in text
     assert "1 weeks" not in text
+
+
+def test_a_term_cut_short_by_the_dates_given_is_named(tmp_path):
+    """`report --every term --from 2026-01-01 --to 2026-04-30` reviews spring and April of
+    the summer term: the adviser is told April is not the whole term, and how to get it."""
+    from adviser_analytics.periods import cut_short, split
+
+    periods = split("2026-01-01", "2026-04-30", "term")
+    assert [p.label for p in periods] == ["Spring 2026", "Summer 2026"]
+    ((cut, whole),) = cut_short(periods, "term")
+    assert (cut.start.isoformat(), cut.end.isoformat()) == ("2026-04-01", "2026-04-30")
+    assert (whole.start.isoformat(), whole.end.isoformat()) == ("2026-04-01", "2026-08-31")
+    assert cut_short(split("2026-03-01", "2026-03-31", "month"), "month") == []
+    ((week, whole_week),) = cut_short(split("2026-03-04", "2026-03-08", "week"), "week")
+    assert whole_week.start.isoformat() == "2026-03-02"  # the Monday of that week

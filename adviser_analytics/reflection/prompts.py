@@ -35,7 +35,7 @@ NOTHING_STANDS_OUT = ("Nothing in the data stands out this period. Worth discuss
 
 
 def _pct(x: float) -> str:
-    return f"{100 * x:.0f} %"
+    return f"{100 * x:.0f}%"
 
 
 def prompt_for(result, *, quote_counts: bool = True) -> str:

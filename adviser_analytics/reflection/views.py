@@ -127,7 +127,7 @@ class View:
         if ci is None or missing(base) or not base:
             return ""
         low, high = ci  # type: ignore[misc]
-        return f"; 95 % interval {100 * low:.0f}–{100 * high:.0f} %"
+        return f"; 95 % interval {100 * low:.0f}–{100 * high:.0f}%"
 
     def sum_shown(self, key: str, value: object, parts: Iterable[object]) -> str:
         """A registered sum of cells another table shows (``parts``, as shown there)."""
