@@ -284,7 +284,7 @@ def test_prompts_invite_reflection_not_verdicts():
     texts = []
     d = decisions(INVITATIONS, LABELS, REQUESTS, POLICY, WEEK)
     texts.append(prompt_for(conformance(d)))
-    assert texts[-1].startswith("2 of 4 decisions (50 %)")
+    assert texts[-1].startswith("2 of 4 decisions (50%)")
     assert "Worth discussing" in texts[-1]
     texts.append(prompt_for(conformance(d.iloc[:0])))
     chart = p_chart(series([(20, 18, None), (20, 19, None), (20, 10, None), (3, 0, None)]))

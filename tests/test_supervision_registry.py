@@ -109,7 +109,7 @@ def test_registered_numbers_follow_their_scope():
     assert v.share("values.share_with_message", 3, 20) == "withheld (small count)"
     assert v.interval("values.share_with_message_ci95", [0.4, 0.8], 3, 20) == ""
     assert v.interval("values.share_with_message_ci95", [0.4, 0.8], 12, 20) \
-        == "; 95 % interval 40–80 %"
+        == "; 95 % interval 40–80%"
     # a sum of another table's cells: only when that table shows each of them
     assert v.sum_shown("values.introductions_brokered", 9, ["6", 3]) == "9"
     assert v.sum_shown("values.introductions_brokered", 9, ["≥5", "<5"]) == "withheld"

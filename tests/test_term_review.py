@@ -108,6 +108,24 @@ def test_policy_as_lived_splits_the_term_at_the_new_version(workspace):
     assert "came into force on 2026-01-05" in r.term_prompts().text
 
 
+def test_supervision_keeps_counts_that_the_terms_totals_would_give_back(workspace):
+    """Per-month introductions made and per-version promises add up to figures the term
+    review shows for the whole term: in supervision, one hidden beside the others shown
+    would give it back, so they go as a whole; the adviser's own version keeps them."""
+    from adviser_analytics.reflection.term import _made_by_month
+
+    rows = [{"introductions_asked": 12, "introductions": {"made": 6}},
+            {"introductions_asked": 6, "introductions": {"made": "<5"}},
+            {"introductions_asked": 0, "introductions": {"made": 0}}]
+    assert _made_by_month(rows) == ["withheld", "withheld", "–"]  # 9 - 6 would give 3 back
+    rows[1]["introductions"]["made"] = 5
+    assert _made_by_month(rows) == ["6", "5", "0"]
+    sup = open_report(workspace, *SPRING, "supervision", kind="term").term_policy_lived().text
+    own = open_report(workspace, *SPRING, "self", kind="term").term_policy_lived().text
+    assert "Promises of" not in sup and "in your own version of this review" in sup
+    assert "Promises of genuine-connection" in own
+
+
 def test_plans_self_sees_all_supervision_only_the_shared(workspace):
     mine = open_report(workspace, *AUTUMN, kind="term")
     plans = monthly_plans(mine)

@@ -24,6 +24,7 @@ The sections are registered at the end of :mod:`.sections`, after ``decision_mix
 from __future__ import annotations
 
 import datetime as dt
+import numbers
 from types import SimpleNamespace
 
 from markupsafe import Markup
@@ -32,6 +33,7 @@ from ..periods import Period
 from . import prompts
 from .model import add_months, period_title
 from .render import Block, FigureBlock, paragraph, render, section, table
+from .views import WITHHELD_WORDS
 
 __all__ = ["term_trends", "term_policy_lived", "term_plans", "term_prompts", "month_rows",
            "INTERVAL_MEANS"]
@@ -66,6 +68,18 @@ def _rate(v, shown: dict, rate: str, ci: str) -> str:
     return text
 
 
+def _made_by_month(rows: list[dict]) -> list[object]:
+    """Introductions made, month by month, as the audience may see them: the months add up
+    to the term's figure shown elsewhere in the report, so one month hidden ("<5") beside
+    months shown exactly would give it back; then the whole column is withheld."""
+    made = [(x["introductions"] or {}).get("made") for x in rows]
+    hidden = any(not isinstance(m, numbers.Integral) for m, x in zip(made, rows, strict=True)
+                 if x.get("introductions_asked"))
+    if hidden:
+        return [WITHHELD_WORDS if x.get("introductions_asked") else "–" for x in rows]
+    return ["–" if m is None else str(m) for m in made]
+
+
 def _month_label(row: dict) -> str:
     return row["month"] + ("" if row["complete"] else " (so far)")
 
@@ -84,11 +98,14 @@ def term_trends(r) -> Block:
     if not rows:
         return section(title, paragraph(prompts.coverage_note(r.model.coverage) or
                                         "No month of the term is in the data yet."))
+    aims = {getattr(version, "reply_within_days", None)
+            for version, _ in r.model.version_stretches()}
     target = r.model.version_value("reply_within_days")
-    aim = f"answered within your {target:g}-day aim" if target else "answered within your aim"
+    aim = (f"answered within your {target:g}-day aim" if target and len(aims) <= 1
+           else "answered within your aim at the time")
+    made_by_month = _made_by_month(rows)
     body = []
-    for x in rows:
-        made = (x["introductions"] or {}).get("made")
+    for x, made in zip(rows, made_by_month, strict=True):
         body.append((_month_label(x), v.total(x["requests"]),
                      _rate(v, x, "reply_rate", "reply_rate_ci95"),
                      f"{v.total(x['within_target'])} of {v.total(x['due_requests'])}"
@@ -145,7 +162,10 @@ def term_policy_lived(r) -> Block:
                      v.total(shown["decisions"]),
                      _rate(v, shown, "conformance_rate", "conformance_ci95")))
         part = model.part(stretch)
-        if not part.covered:
+        if not part.covered or (len(stretches) > 1 and not v.detail):
+            # in the supervision version the versions' counts would add up to the term's,
+            # shown in "Promises against practice": one hidden beside another shown would
+            # give it back
             continue
         sub = SimpleNamespace(view=v, metrics=part.metrics, shown=v.metrics(part.metrics),
                               model=part, period=stretch,
@@ -162,6 +182,10 @@ def term_policy_lived(r) -> Block:
             "may be the policy working, or the policy catching up with practice.", "aa-note"))
     parts.append(paragraph("As above, the range in brackets is a 95 % interval: two versions "
                            "whose ranges overlap may not really differ.", "aa-note"))
+    if len(stretches) > 1 and not v.detail:
+        parts.append(paragraph("Each version's promises, measured over its own days, are in "
+                               "your own version of this review (here they could give back "
+                               "counts under 5 from the term's).", "aa-note"))
     return Block(render("term_policy.html", title=title, parts=parts, promised=promised))
 
 
