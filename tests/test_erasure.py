@@ -409,3 +409,26 @@ def test_text_dropped_at_ingest_leaves_no_copy_in_any_file(sample_workspace, sam
         for path in sample_workspace.iterdir():
             if path.is_file() and path.name != "pseudonym.key":
                 assert needle not in path.read_bytes(), path.name
+
+
+def test_forgetting_the_only_one_who_answered_in_a_group_keeps_the_group(sample_workspace):
+    """A group conversation in which only the forgotten person wrote back is not theirs
+    alone: the adviser's messages to the others stay (with the person redacted), their own
+    messages go."""
+    with Workspace.open(sample_workspace) as ws:
+        found = ws.db.execute(
+            "SELECT c.conversation_id, MIN(m.sender_key) FROM conversations c "
+            "JOIN messages m ON m.conversation_id = c.conversation_id "
+            "WHERE c.participants >= 3 AND m.direction = 'inbound' "
+            "GROUP BY c.conversation_id HAVING COUNT(DISTINCT m.sender_key) = 1 "
+            "LIMIT 1").fetchone()
+        assert found, "the sample has a group where one member alone wrote back"
+        conversation, key = found
+        theirs, others = (ws.db.execute(
+            "SELECT COUNT(*) FROM messages WHERE conversation_id = ? AND sender_key " + op
+            + " ?", (conversation, key)).fetchone()[0] for op in ("=", "!="))
+        assert theirs and others
+        erasure.forget_person(ws, key)
+        left = ws.db.execute("SELECT sender_key FROM messages WHERE conversation_id = ?",
+                             (conversation,)).fetchall()
+    assert len(left) == others and key not in {k for (k,) in left}

@@ -474,10 +474,16 @@ def _rebuild_search_index(ws: Workspace) -> None:
 
 
 # ------------------------------------------------------------------------- forget --person
-#: The conversations held with one person alone (parameters: their key, twice).
-_ONE_TO_ONE = ("SELECT DISTINCT conversation_id FROM messages WHERE counterpart_key = ? "
-               "AND conversation_id NOT IN (SELECT conversation_id FROM messages "
-               "WHERE sender_key != ? AND direction = 'inbound')")
+#: The conversations in which nobody but one person wrote back (parameters: their key,
+#: twice): what a subject access export gives them (the adviser's messages to them included).
+_ONLY_THEY_ANSWERED = ("SELECT DISTINCT conversation_id FROM messages "
+                       "WHERE counterpart_key = ? AND conversation_id NOT IN (SELECT conversation_id FROM messages "
+                       "WHERE sender_key != ? AND direction = 'inbound')")
+#: Of those, the conversations held with them alone, which forget removes whole: a group
+#: where only they answered is not theirs alone (what the adviser wrote to the others stays,
+#: with them redacted).
+_ONE_TO_ONE = (_ONLY_THEY_ANSWERED + " AND conversation_id NOT IN (SELECT conversation_id "
+               "FROM conversations WHERE participants >= 3)")
 
 def person_key_from(url_or_key: str) -> str:
     key = normalise_url(url_or_key) or (url_or_key if url_or_key.startswith("name:") else None)
@@ -669,7 +675,7 @@ def person_record(ws: Workspace, url_or_key: str) -> dict[str, pd.DataFrame]:
                        "erased with forget, nothing is held on them")
     nk = name_key(row[0]) or ""
     read = lambda sql, params: pd.read_sql_query(sql, db, params=params)  # noqa: E731
-    one_to_one = _ONE_TO_ONE
+    one_to_one = _ONLY_THEY_ANSWERED
     return {
         "person": read("SELECT person_key, name, profile_url, company, position, email "
                        "FROM people WHERE person_key = ?", (key,)),
