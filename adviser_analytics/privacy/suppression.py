@@ -395,6 +395,17 @@ def _conformance(section: str) -> tuple[Metric, ...]:
     )
 
 
+def _replies(section: str) -> tuple[Metric, ...]:
+    """Requests for help and the reply rate, as ``section`` gives them (a period, one month
+    of a term)."""
+    return (
+        Metric(f"{section}.requests", "count", "requests for help that started"),
+        Metric(f"{section}.answered_requests", "count", "requests answered"),
+        Metric(f"{section}.reply_rate", "rate", "reply rate", 4, base="requests",
+               numerator="answered_requests"),
+    )
+
+
 M = Metric
 METRICS: dict[str, Metric] = _registry(
     M("period.from", "label", "first day of the period"),
@@ -404,13 +415,10 @@ METRICS: dict[str, Metric] = _registry(
     M("coverage.complete", "label", "the period is covered by the exports"),
     # response load
     M("load.inbound_messages", "count", "inbound messages from people"),
-    M("load.requests", "count", "requests for help that started"),
+    *_replies("load"),
     M("load.requests_opened_by_them", "count", "requests in conversations they opened"),
     M("load.requests_in_your_threads", "count", "requests in conversations you opened"),
     M("load.group_messages", "count", "messages in group conversations"),
-    M("load.answered_requests", "count", "requests answered"),
-    M("load.reply_rate", "rate", "reply rate", 4, base="requests",
-      numerator="answered_requests"),
     M("load.first_reply_hours_median", "statistic", "median time to first reply (hours)", 2,
       base="answered_requests"),
     M("load.first_reply_hours_p90", "statistic", "90th percentile of time to first reply "
@@ -533,10 +541,7 @@ METRICS: dict[str, Metric] = _registry(
     M("month.to", "label", "last day of the month"),
     M("month.covered", "label", "the exports reach into the month"),
     M("month.complete", "label", "the exports cover the whole month"),
-    M("month.requests", "count", "requests for help that started"),
-    M("month.answered_requests", "count", "requests answered"),
-    M("month.reply_rate", "rate", "reply rate", 4, base="requests",
-      numerator="answered_requests"),
+    *_replies("month"),
     M("month.reply_rate_ci95", "interval", "Wilson 95 % interval of the reply rate", 4,
       base="requests", numerator="answered_requests"),
     M("month.due_requests", "count", "requests due for a reply"),
