@@ -181,6 +181,7 @@ class ReportModel:
             dtype="string")
         self.names = {str(k): (None if missing(v) else str(v)) for k, v in names.items()}
         self._loads: dict[Period, dict] = {}
+        self._measures: dict[Period, dict] = {}
 
     @property
     def coverage(self) -> dict:
@@ -245,6 +246,11 @@ class ReportModel:
         asked and their outcome (made or met: brokered; anything else: other), conformance to
         the policy in force (``drift.conformance``). The keys are those of the ``month``
         section of the suppression registry (``privacy.suppression.METRICS``)."""
+        if period not in self._measures:  # the trends, the plans and the prompts ask again
+            self._measures[period] = self._measures_of(period)
+        return self._measures[period]
+
+    def _measures_of(self, period: Period) -> dict:
         from ..metrics.drift import conformance, wilson_interval
         from ..metrics.introductions import outcome_mix
 

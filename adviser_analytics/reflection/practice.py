@@ -141,9 +141,16 @@ def _measure(r, promise: Promise) -> str:
     raise ValueError(f"unknown promise {promise.kind!r}")
 
 
+def measured_promises(r, version) -> list[tuple[str, str]]:
+    """``(what the advice says, what happened)`` for each measurable promise of the advice
+    text written from ``version``, over ``r``'s period."""
+    from ..advice import advice_context
+
+    return [(p.words, _measure(r, p)) for p in promises(advice_context(version, {}))]
+
+
 def promises_against_practice(r) -> Block:
     """Each promise the advice text makes, measured for the period."""
-    from ..advice import advice_context
 
     policy = r.model.policy
     title = "Promises against practice"
@@ -151,8 +158,7 @@ def promises_against_practice(r) -> Block:
         return Block(render("promises.html", title=title, rows=[],
                             note="No policy stored: the advice makes no promises to measure."))
     version = policy.version_on(r.period.end) or policy.versions[0]
-    context = advice_context(version, {})
-    rows = [(p.words, _measure(r, p)) for p in promises(context)]
+    rows = measured_promises(r, version)
     note = (f"The promises of your \"Advice for contacting\" text, written from {version.name} "
             "(in force at the end of the period), each set beside what happened.")
     if not rows:

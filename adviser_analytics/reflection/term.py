@@ -49,8 +49,12 @@ def _empty() -> Block:
 
 
 def month_rows(r) -> list[dict]:
-    """The term's months as this audience may see them (the registry's ``month`` section)."""
-    return [r.view.metrics({"month": row})["month"] for row in r.model.month_by_month]
+    """The term's months as this audience may see them (the registry's ``month`` section);
+    worked out once per report (the trends and the prompts both show them)."""
+    if "_term_month_rows" not in r.__dict__:
+        r.__dict__["_term_month_rows"] = [r.view.metrics({"month": row})["month"]
+                                          for row in r.model.month_by_month]
+    return r.__dict__["_term_month_rows"]
 
 
 def _rate(v, shown: dict, rate: str, ci: str) -> str:
@@ -98,8 +102,8 @@ def term_trends(r) -> Block:
     if not rows:
         return section(title, paragraph(prompts.coverage_note(r.model.coverage) or
                                         "No month of the term is in the data yet."))
-    aims = {getattr(version, "reply_within_days", None)
-            for version, _ in r.model.version_stretches()}
+    aims = {version.reply_within_days for version, _ in r.model.version_stretches()
+            if version.reply_within_days}
     target = r.model.version_value("reply_within_days")
     aim = (f"answered within your {target:g}-day aim" if target and len(aims) <= 1
            else "answered within your aim at the time")
@@ -111,7 +115,7 @@ def term_trends(r) -> Block:
                      f"{v.total(x['within_target'])} of {v.total(x['due_requests'])}"
                      if x.get("due_requests") is not None else "–",
                      v.total(x["waiting"]), v.total(x["introductions_asked"]),
-                     "–" if made is None else str(made),
+                     made,
                      _rate(v, x, "conformance_rate", "conformance_ci95")))
     headers = ["month", "requests", "reply rate", aim, "waiting at month end",
                "introductions asked", "introductions made", "following the policy"]
@@ -134,9 +138,8 @@ def term_policy_lived(r) -> Block:
     """Each policy version in force during the term: its dates in the term, how often
     decisions followed it (drift per version, with the interval) and the promises of its
     advice text measured over the days it was in force."""
-    from ..advice import advice_context
-    from ..metrics.drift import conformance, wilson_interval
-    from .practice import _measure, promises
+    from ..metrics.drift import conformance
+    from .practice import measured_promises
 
     if not r.term_review:
         return _empty()
@@ -147,30 +150,31 @@ def term_policy_lived(r) -> Block:
         return section(title, paragraph("No policy version was in force during the term: "
                                         "nothing to compare practice with."))
     decided = model.decided_all
+    # in the supervision version, per-version counts beside the term's could give back one
+    # under 5: each version's promises are kept to the adviser's own version
+    per_version_withheld = len(stretches) > 1 and not v.detail
     rows, promised = [], []
     for version, stretch in stretches:
         mine = decided.loc[model.in_period(decided["dated_at"], stretch).to_numpy()]
         mine = mine.loc[mine["version"] == version.name]
         pol = conformance(mine)
-        ci = wilson_interval(pol["conforming"], pol["decisions"])
         shown = v.metrics({"version": {
             "name": version.name, "from": stretch.start.isoformat(),
             "to": stretch.end.isoformat(), "decisions": pol["decisions"],
             "conforming": pol["conforming"], "conformance_rate": pol["conformance_rate"],
-            "conformance_ci95": list(ci) if ci else None}})["version"]
+            "conformance_ci95": pol["conformance_ci95"]}})["version"]
         rows.append((shown["name"], f"{period_title(stretch)} ({stretch.days} days)",
                      v.total(shown["decisions"]),
                      _rate(v, shown, "conformance_rate", "conformance_ci95")))
         part = model.part(stretch)
-        if not part.covered or (len(stretches) > 1 and not v.detail):
+        if not part.covered or per_version_withheld:
             # in the supervision version the versions' counts would add up to the term's,
             # shown in "Promises against practice": one hidden beside another shown would
             # give it back
             continue
         sub = SimpleNamespace(view=v, metrics=part.metrics, shown=v.metrics(part.metrics),
-                              model=part, period=stretch,
-                              data=r.data)
-        measured = [(p.words, _measure(sub, p)) for p in promises(advice_context(version, {}))]
+                              model=part, period=stretch, data=r.data)
+        measured = measured_promises(sub, version)
         if measured:
             promised.append((version.name, period_title(stretch), measured))
     parts = [table(["version", "in force during the term", "decisions", "following it"],
@@ -182,7 +186,7 @@ def term_policy_lived(r) -> Block:
             "may be the policy working, or the policy catching up with practice.", "aa-note"))
     parts.append(paragraph("As above, the range in brackets is a 95 % interval: two versions "
                            "whose ranges overlap may not really differ.", "aa-note"))
-    if len(stretches) > 1 and not v.detail:
+    if per_version_withheld:
         parts.append(paragraph("Each version's promises, measured over its own days, are in "
                                "your own version of this review (here they could give back "
                                "counts under 5 from the term's).", "aa-note"))
@@ -203,6 +207,8 @@ def monthly_plans(r) -> dict[str, dict]:
     from ..store import Workspace
     from ..store.writing import previous_plan
 
+    if "_term_plans" in r.__dict__:  # the plans section and the prompts both ask
+        return r.__dict__["_term_plans"]
     out = {}
     with Workspace.open(r.path) as ws:
         for month in r.model.months:
@@ -214,6 +220,7 @@ def monthly_plans(r) -> dict[str, dict]:
                              dt.date.fromisoformat(plan["period_to"]))
             out[month.start.isoformat()] = {"text": plan["text"],
                                             "title": period_title(made_in)}
+    r.__dict__["_term_plans"] = out
     return out
 
 
