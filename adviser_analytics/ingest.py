@@ -46,8 +46,8 @@ from adviser_analytics.people import (
     name_keys,
     normalise_url,
     normalise_urls,
+    participants_per_conversation,
     person_keys,
-    recipients_named,
 )
 from adviser_analytics.store import Owner, Workspace, message_keys, natural_key_hashes, utc_now
 from adviser_analytics.store import snapshots as store
@@ -588,15 +588,9 @@ def _participants(messages: pd.DataFrame, found: dict[str, int]) -> None:
     """Add one batch's person-to-person messages to ``found`` (conversation -> participants,
     as :func:`~adviser_analytics.store.snapshots.refresh_participants` counts them)."""
     p2p = messages[messages["exclusion"].isna()]
-    for conversation in pd.unique(p2p["conversation_id"]):
-        found.setdefault(conversation, 2)
-    several = p2p["recipient_urls"].str.contains(r"[,;]", regex=True).fillna(False)
-    lists = p2p.loc[several.to_numpy(dtype=bool), ["conversation_id", "recipient_urls"]]
-    if len(lists):
-        widest = pd.Series(recipients_named(lists["recipient_urls"]) + 1).groupby(
-            lists["conversation_id"].to_numpy(dtype=object)).max()
-        for conversation, n in widest.items():
-            found[conversation] = max(found[conversation], int(n))
+    counted = participants_per_conversation(p2p["conversation_id"], p2p["recipient_urls"])
+    for conversation, n in counted.items():
+        found[conversation] = max(found.get(conversation, 2), int(n))
 
 
 def ingest_contents(ws: Workspace, contents: ExportContents, fingerprint: str,

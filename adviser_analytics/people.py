@@ -97,6 +97,15 @@ def person_keys(urls: pd.Series, names: pd.Series, *, normalised: pd.Series | No
 _SEPARATOR = r"[,;]\s*(?=\S)"
 
 
+def participants_per_conversation(conversation_ids: pd.Series,
+                                  recipient_urls: pd.Series) -> pd.Series:
+    """How many people each conversation holds (indexed by conversation id): the sender
+    plus the recipients its widest message names, at least 2."""
+    named = np.maximum(recipients_named(recipient_urls) + 1, 2)
+    return pd.Series(named, index=conversation_ids.to_numpy(dtype=object)).groupby(
+        level=0, sort=False).max()
+
+
 def recipients_named(recipient_urls: pd.Series) -> np.ndarray:
     """How many recipients each message's list (``recipient_urls``) names, as ``int64``:
     one more than its separators (``,`` or ``;``) that something follows, 1 for a list

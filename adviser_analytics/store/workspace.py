@@ -443,7 +443,7 @@ def refresh_participants(ws: Workspace) -> None:
     (inside the caller's transaction): the sender plus the recipients named by the
     conversation's widest message, at least 2. Only messages naming several recipients
     are read back."""
-    from adviser_analytics.people import recipients_named
+    from adviser_analytics.people import participants_per_conversation
 
     db = ws.db
     db.execute("DELETE FROM conversations")
@@ -453,8 +453,8 @@ def refresh_participants(ws: Workspace) -> None:
         "SELECT DISTINCT conversation_id, recipient_urls FROM messages WHERE exclusion IS NULL "
         "AND (instr(recipient_urls, ',') > 0 OR instr(recipient_urls, ';') > 0)", db)
     if len(lists):
-        lists["participants"] = recipients_named(lists["recipient_urls"]) + 1
-        widest = lists.groupby("conversation_id")["participants"].max()
+        widest = participants_per_conversation(lists["conversation_id"],
+                                               lists["recipient_urls"])
         widest = widest[widest > 2]
         db.executemany("UPDATE conversations SET participants = ? WHERE conversation_id = ?",
                        zip(widest.tolist(), widest.index.tolist(), strict=True))
