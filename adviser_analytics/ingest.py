@@ -571,7 +571,10 @@ def _scan_messages(batches: Iterable[pd.DataFrame]
             latest = top if latest is None else max(latest, top)
         if kept is not None:
             kept_bytes += int(batch.memory_usage(deep=True).sum())
-            kept = kept + [batch] if kept_bytes <= KEEP_FRAME_BYTES else None
+            if kept_bytes <= KEEP_FRAME_BYTES:
+                kept.append(batch)
+            else:
+                kept = None  # too big to keep: read again for the second pass
     if not summaries:
         summaries = [sender_summary(empty_contents().messages)]
     return combine_summaries(summaries), latest, kept
@@ -732,7 +735,7 @@ def ingest(ws: Workspace, exports: list[str | Path], *, limits=None, progress=No
             contents = read_export(export, limits=limits, messages=False)
             result.seconds["read"] += time.perf_counter() - clock
             done = ingest_contents(
-                ws, contents, contents.fingerprint or fingerprint, totals,
+                ws, contents, fingerprint, totals,
                 lambda export=export: read_message_batches(export, limits=limits,
                                                            block_bytes=batch_bytes))
             totals = done["totals"]
