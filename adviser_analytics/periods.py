@@ -26,6 +26,7 @@ __all__ = [
     "parse_date",
     "split",
     "cut_short",
+    "hours_or_days",
     "DEFAULT_TERMS",
     "EVERY",
 ]
@@ -284,3 +285,8 @@ def cut_short(periods: Sequence[Period], every: str | None,
             out.append((period, whole))
     return out
 
+
+def hours_or_days(hours: float) -> str:
+    """A duration as the reports and commands say it: "46.0 hours", or days from 48 hours
+    ("4.9 days")."""
+    return f"{hours:.1f} hours" if hours < 48 else f"{hours / 24:.1f} days"

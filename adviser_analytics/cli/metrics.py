@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from adviser_analytics.cli.common import add_period_arguments, emit, period, workspace_path
+from adviser_analytics.periods import hours_or_days
 from adviser_analytics.store import Workspace
 
 
@@ -29,7 +30,7 @@ def metrics_text(metrics: dict) -> str:
     def duration(hours):  # as the reports say it: hours, or days from 48 hours
         if hours is None:
             return "-"
-        return f"{hours:.1f} hours" if hours < 48 else f"{hours / 24:.1f} days"
+        return hours_or_days(hours)
 
     def show(value, unit=""):
         if value is None:

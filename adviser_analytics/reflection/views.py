@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .. import privacy
+from ..periods import hours_or_days
 from .render import missing, paragraph
 
 #: what a registered number reads as when a rule keeps it from this audience
@@ -73,10 +74,7 @@ class View:
             return "–"
         if not self.statistic_ok(base):
             return "withheld (fewer than 10 answered)"
-        value = float(value)  # type: ignore[arg-type]
-        if value < 48:
-            return f"{value:.1f} hours"
-        return f"{value / 24:.1f} days"
+        return self.total_hours(value)
 
     # ---------------------------------------------------------------- the adviser's own totals
     # Totals over everyone (requests, answered, reply rate and times, waiting, conformance)
@@ -102,8 +100,7 @@ class View:
         """The adviser's own reply time (hours, or days from 48 hours)."""
         if missing(value):
             return "–"
-        value = float(value)  # type: ignore[arg-type]
-        return f"{value:.1f} hours" if value < 48 else f"{value / 24:.1f} days"
+        return hours_or_days(float(value))  # type: ignore[arg-type]
 
     def waiting_days(self, days: object) -> str:
         """How long one person's conversation has waited (a per-person age)."""
