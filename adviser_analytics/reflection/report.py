@@ -87,6 +87,8 @@ def _method(name: str):
     entry = SECTIONS[name]
 
     def call(self: ReflectionReport) -> Block:
+        if entry.term_only and not self.term_review:
+            return Block("", "")  # (month reports are run without these cells anyway)
         if not self.model.covered and entry.stage in SILENT_WITHOUT_DATA \
                 and name not in SHOWN_WITHOUT_DATA:
             return Block("", "")  # no figures for a period after the data (key numbers say so)

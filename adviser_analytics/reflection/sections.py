@@ -48,6 +48,7 @@ class Section:
     name: str        # the method the notebook calls: report.<name>()
     stage: str       # the stage of the reflective cycle (STAGES)
     build: Callable[..., Block]
+    term_only: bool = False  # shown only in a term review (empty in every other report)
 
     @property
     def doc(self) -> str:
@@ -658,13 +659,14 @@ def about(r) -> Block:
 # sections kept in their own modules, placed in the notebook's order
 
 
-def _register_after(anchor: str, stage: str, build: Callable[..., Block]) -> None:
+def _register_after(anchor: str, stage: str, build: Callable[..., Block],
+                    term_only: bool = False) -> None:
     """Put ``build`` into the registry just after ``anchor``."""
     if build.__name__ in SECTIONS:
         raise ValueError(f"section {build.__name__} registered twice")
     items = list(SECTIONS.items())
     items.insert(list(SECTIONS).index(anchor) + 1,
-                 (build.__name__, Section(build.__name__, stage, build)))
+                 (build.__name__, Section(build.__name__, stage, build, term_only)))
     SECTIONS.clear()
     SECTIONS.update(items)
 
@@ -676,7 +678,7 @@ _register_after("promises_against_practice", "description", values)
 
 from .term import term_plans, term_policy_lived, term_prompts, term_trends  # noqa: E402
 
-_register_after("decision_mix", "analysis", term_trends)
-_register_after("term_trends", "analysis", term_policy_lived)
-_register_after("term_policy_lived", "analysis", term_plans)
-_register_after("worth_discussing", "prompts", term_prompts)
+_register_after("decision_mix", "analysis", term_trends, term_only=True)
+_register_after("term_trends", "analysis", term_policy_lived, term_only=True)
+_register_after("term_policy_lived", "analysis", term_plans, term_only=True)
+_register_after("worth_discussing", "prompts", term_prompts, term_only=True)

@@ -14,11 +14,10 @@
 Every number comes from the model (:meth:`.model.ReportModel.measures_in`, itself calling
 ``metrics/``) and is shown through the audience view: the supervision view passes each month
 and version through the suppression registry (``month.*``, ``version.*`` in
-``privacy.suppression.METRICS``). In any other report each section is empty, and the
-report command leaves their cells out.
-
-The sections are registered at the end of :mod:`.sections`, after ``decision_mix`` (and
-``term_prompts`` after ``worth_discussing``).
+``privacy.suppression.METRICS``). The sections are registered at the end of
+:mod:`.sections` as term-only (after ``decision_mix``; ``term_prompts`` after
+``worth_discussing``): any other report shows them empty, and the report command leaves
+their cells out.
 """
 
 from __future__ import annotations
@@ -42,10 +41,6 @@ __all__ = ["term_trends", "term_policy_lived", "term_plans", "term_prompts", "mo
 INTERVAL_MEANS = ("The range in brackets is a 95 % interval: with this many requests or "
                   "decisions, the underlying rate could plausibly lie anywhere in it, so two "
                   "months whose ranges overlap may not really differ.")
-
-
-def _empty() -> Block:
-    return Block("", "")
 
 
 def month_rows(r) -> list[dict]:
@@ -94,8 +89,6 @@ def term_trends(r) -> Block:
     policy (with its interval); a small figure and the table."""
     from .. import figures
 
-    if not r.term_review:
-        return _empty()
     v = r.view
     rows = [x for x in month_rows(r) if x["covered"]]
     title = "The term month by month"
@@ -141,8 +134,6 @@ def term_policy_lived(r) -> Block:
     from ..metrics.drift import conformance
     from .practice import measured_promises
 
-    if not r.term_review:
-        return _empty()
     v, model = r.view, r.model
     title = "The policy as lived"
     stretches = model.version_stretches()
@@ -227,8 +218,6 @@ def monthly_plans(r) -> dict[str, dict]:
 def term_plans(r) -> Block:
     """Each month's action plan (the one the next month's report opens with) and the next
     month's measures beside it; what came of it is for you to write, in the cell below."""
-    if not r.term_review:
-        return _empty()
     v, model = r.view, r.model
     title = "Each month's action plan, and what came of it"
     plans = monthly_plans(r)
@@ -270,8 +259,6 @@ def term_plans(r) -> Block:
 
 def term_prompts(r) -> Block:
     """Prompts for the term, drawn from its months, its policy versions and its plans."""
-    if not r.term_review:
-        return _empty()
     rows = [x for x in month_rows(r) if x["covered"]]
     plans = monthly_plans(r)
     items = prompts.term_prompts(rows, r.model, r.view, len(plans)) \
