@@ -217,8 +217,12 @@ class ReportModel:
     @functools.cached_property
     def decided(self) -> pd.DataFrame:
         """The decisions of :attr:`decided_all` dated in this period."""
+        return self.decided_in(self.period)
+
+    def decided_in(self, period: Period) -> pd.DataFrame:
+        """The decisions of :attr:`decided_all` dated in ``period``."""
         decided = self.decided_all
-        return decided.loc[self.in_period(decided["dated_at"]).to_numpy()]
+        return decided.loc[self.in_period(decided["dated_at"], period).to_numpy()]
 
     def load_in(self, period: Period) -> dict:
         """The response-load metrics of ``period`` (this one or an earlier one)."""
@@ -256,8 +260,7 @@ class ReportModel:
 
         lm = self.load_in(period)
         cover = lm["coverage"]
-        decided = self.decided_all
-        pol = conformance(decided.loc[self.in_period(decided["dated_at"], period).to_numpy()])
+        pol = conformance(self.decided_in(period))
         intro = outcome_mix(self.data.introductions, self.data.labels, period)
         made = sum(int(intro["outcomes"].get(k, 0)) for k in BROKERED)
         req, ans = lm["requests"], lm["answered_requests"]
@@ -333,9 +336,8 @@ class ReportModel:
         relationships as ``current`` and ``baseline`` (value -> count)."""
         from ..metrics.drift import decision_mix_by_relationship
 
-        decided = self.decided_all
         cur = self.decided
-        old = decided.loc[self.in_period(decided["dated_at"], self.baseline).to_numpy()]
+        old = self.decided_in(self.baseline)
         seed = int(self.period.start.strftime("%Y%m%d"))
         shifts = {}
         for kind in ("invitation", "request"):

@@ -551,8 +551,7 @@ def compare_earlier(r) -> Block:
     rows = []
     for p in periods:
         lm = model.load_in(p)
-        dec = model.decided_all.loc[model.in_period(model.decided_all["dated_at"], p).to_numpy()]
-        c = conformance_of(dec)
+        c = conformance_of(model.decided_in(p))
         label = p.name or (period_title(p) if p != r.period else "this period")
         if lm["coverage"]["as_of"] is not None and not lm["coverage"]["complete"]:
             label += " (so far)"

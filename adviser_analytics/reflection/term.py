@@ -140,13 +140,12 @@ def term_policy_lived(r) -> Block:
     if not stretches:
         return section(title, paragraph("No policy version was in force during the term: "
                                         "nothing to compare practice with."))
-    decided = model.decided_all
     # in the supervision version, per-version counts beside the term's could give back one
     # under 5: each version's promises are kept to the adviser's own version
     per_version_withheld = len(stretches) > 1 and not v.detail
     rows, promised = [], []
     for version, stretch in stretches:
-        mine = decided.loc[model.in_period(decided["dated_at"], stretch).to_numpy()]
+        mine = model.decided_in(stretch)
         mine = mine.loc[mine["version"] == version.name]
         pol = conformance(mine)
         shown = v.metrics({"version": {
