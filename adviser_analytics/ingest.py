@@ -667,10 +667,10 @@ def ingest_contents(ws: Workspace, contents: ExportContents, fingerprint: str,
                 if not seen.add_keys(messages["message_key"].to_numpy()):
                     raise _key_collision(contents.source)
                 store.insert_messages(ws, message_rows)
-                _participants(messages, participants)
             elif store.merge_messages(ws, message_rows) != len(messages):
                 # a stored key whose natural key differs was left out: refuse rather than lose it
                 raise _key_collision(contents.source)
+            _participants(messages, participants)
             # The people who wrote, each once per export (their first row names them).
             writers = messages.loc[messages["exclusion"].isna()
                                    & (messages["direction"] == "inbound")
@@ -681,10 +681,8 @@ def ingest_contents(ws: Workspace, contents: ExportContents, fingerprint: str,
             store.add_people(ws, _rows(writers, ["sender_key", "sender_name", "sender_url"]))
             seconds["write"] += time.perf_counter() - written
     clock = time.perf_counter()
-    if first_load:  # every row was written as prepared: counted batch by batch
-        store.set_participants(ws, participants.items())
-    else:  # a message stored before keeps its recipients: counted from what is stored
-        store.refresh_participants(ws)
+    # counted batch by batch (not recounted over the whole workspace at each ingest)
+    store.merge_participants(ws, participants.items())
 
     # Invitations, with the snapshots they appear in.
     invitation_columns = ["direction", "name_key", "sent_at", "person_key", "name",

@@ -149,3 +149,14 @@ def test_a_version_4_workspace_gets_its_participants(sample_workspace, tmp_path)
     with Workspace.open(sample_workspace) as ws:
         assert ws.db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
     assert _tables(sample_workspace)["conversations"] == expected
+
+
+def test_participants_kept_at_each_ingest_equal_a_recount(sample_workspace):
+    """The sample series, ingested export after export, keeps each conversation's
+    participants batch by batch: the same as counting them again from every stored message."""
+    with Workspace.open(sample_workspace) as ws:
+        kept = dict(ws.db.execute("SELECT * FROM conversations").fetchall())
+        with ws.transaction():
+            snapshots.refresh_participants(ws)
+        recounted = dict(ws.db.execute("SELECT * FROM conversations").fetchall())
+    assert kept == recounted and max(kept.values()) >= 3

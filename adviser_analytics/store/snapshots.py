@@ -135,11 +135,13 @@ def merge_messages(ws: Workspace, rows: Iterable[tuple]) -> int:
     ).rowcount
 
 
-def set_participants(ws: Workspace, rows: Iterable[tuple]) -> None:
-    """After a first load (the conversations table empty): ``(conversation_id,
-    participants)`` as :func:`refresh_participants` would count them."""
-    ws.db.executemany("INSERT INTO conversations(conversation_id, participants) VALUES (?, ?)",
-                      rows)
+def merge_participants(ws: Workspace, rows: Iterable[tuple]) -> None:
+    """``(conversation_id, participants)`` of the messages an ingest wrote, counted as
+    :func:`refresh_participants` counts them; a conversation already held keeps the larger
+    count (its stored messages keep their recipients, so the widest stays the widest)."""
+    ws.db.executemany("INSERT INTO conversations(conversation_id, participants) VALUES (?, ?) "
+                      "ON CONFLICT(conversation_id) DO UPDATE SET participants = "
+                      "max(participants, excluded.participants)", rows)
 
 
 __all__ = ["refresh_participants"]  # (with the functions above and below: ingest's SQL)
